@@ -1,0 +1,20 @@
+"""vkd_mm: V_kD and WKD knowledge distillation for MMDetection, MMPretrain and MMagic.
+
+Importing the package registers its components in MMEngine's root registries (so configs of
+every OpenMMLab scope find them by bare type name) and makes mmengine load local checkpoints
+with the installed torch (see :mod:`vkd_mm.utils.checkpoint`).
+"""
+from .hooks import ProjectorDiagnosticsHook
+from .models import (BatchStandardize, BatchWhiten, LinearProjector, MLPProjector,
+                     OrthogonalProjector, ProjectorEnsemble, SampleLayerNorm, VkDDistiller,
+                     VkDLoss)
+from .utils import register_trusted_local_loader
+from .version import __version__
+
+register_trusted_local_loader()
+
+__all__ = [
+    '__version__', 'OrthogonalProjector', 'LinearProjector', 'MLPProjector', 'ProjectorEnsemble',
+    'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'VkDLoss', 'VkDDistiller',
+    'ProjectorDiagnosticsHook'
+]

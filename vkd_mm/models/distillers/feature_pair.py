@@ -1,0 +1,63 @@
+"""One distilled (student feature, teacher feature) pair and how its tensors are prepared."""
+from dataclasses import dataclass
+from typing import Optional
+
+import torch
+
+__all__ = ['FeatureSource', 'DistillPair']
+
+_POOLS = (None, 'avg')
+
+
+@dataclass
+class FeatureSource:
+    """Where a feature comes from and how it is reduced before distillation.
+
+    Args:
+        path (str): dotted module path, e.g. ``'backbone.layer4'``.
+        channels (int): channel count of the recorded feature (after ``index``).
+        index (int, optional): picks one tensor from a tuple or list output.
+        skip_tokens (int): drops this many leading tokens of a (B, N, C) feature, e.g. the class
+            and distillation tokens of a DeiT. Default: 0.
+        pool (str, optional): ``'avg'`` averages tokens or spatial positions to (B, C).
+    """
+    path: str
+    channels: int
+    index: Optional[int] = None
+    skip_tokens: int = 0
+    pool: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.pool not in _POOLS:
+            raise ValueError(f'pool must be one of {_POOLS}, got {self.pool!r} for {self.path!r}')
+
+    def reduce(self, feature: torch.Tensor) -> torch.Tensor:
+        """Apply ``skip_tokens`` and ``pool``.
+
+        Args:
+            feature (Tensor): (B, C), (B, N, C) or (B, C, H, W).
+
+        Returns:
+            Tensor: the feature after dropping tokens and pooling: (B, C) when pooled.
+        """
+        if self.skip_tokens:
+            if feature.dim() != 3:
+                raise ValueError(f'skip_tokens needs a (B, N, C) feature but {self.path!r} gives '
+                                 f'shape {tuple(feature.shape)}')
+            feature = feature[:, self.skip_tokens:]
+        if self.pool == 'avg':
+            if feature.dim() == 3:
+                # [B, N, C] -> [B, C]
+                return feature.mean(1)
+            if feature.dim() == 4:
+                # [B, C, H, W] -> [B, C]
+                return feature.mean((2, 3))
+        return feature
+
+
+@dataclass
+class DistillPair:
+    """A named student/teacher feature pair; the loss is logged as ``loss_vkd_<name>``."""
+    name: str
+    student: FeatureSource
+    teacher: FeatureSource

@@ -1,0 +1,236 @@
+"""A model that trains a student with V_kD against a frozen teacher.
+
+Paper: "Improving Knowledge Distillation using Orthogonal Projections", Miles, Elezi, Deng,
+CVPR 2024, https://arxiv.org/abs/2403.06213. Official code: https://github.com/roymiles/vkd.
+"""
+import copy
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+from mmengine.config import Config
+from mmengine.model import BaseModel
+from mmengine.runner.checkpoint import CheckpointLoader
+from torch import nn
+
+from vkd_mm.registry import MODELS
+from vkd_mm.utils import extract_state_dict, load_state_dict_checked
+from ..recorder import FeatureRecorder
+from ..tokens import channel_dim
+from .feature_pair import DistillPair, FeatureSource
+
+__all__ = ['VkDDistiller']
+
+ForwardResults = Union[Dict[str, torch.Tensor], list, tuple, torch.Tensor]
+
+
+def _build_teacher(teacher: Optional[Union[dict, str]]) -> nn.Module:
+    """Build the teacher from a model config, or from the ``model`` of a config file path."""
+    if teacher is None:
+        raise ValueError('VkDDistiller needs a teacher: a model config dict or the path of a '
+                         'config file whose `model` is the teacher')
+    if isinstance(teacher, str):
+        teacher = Config.fromfile(teacher)['model']
+    return MODELS.build(teacher)
+
+
+@MODELS.register_module()
+class VkDDistiller(BaseModel):
+    """Wraps a student and a frozen teacher and adds one V_kD term per feature pair.
+
+    Data flow of :meth:`loss`::
+
+        inputs --> student (mode='loss') --> student losses
+                      |  forward hooks record student features
+                      v
+                   reduce (skip tokens / pool) --> projector ---------> VkDLoss --> loss_vkd_<name>
+        inputs --> teacher (no_grad, eval) --> reduce --> teacher_norm ---^
+
+    The teacher is built from ``teacher`` (a model config or a config file path), loaded from
+    ``teacher_ckpt`` (strict by default), has no gradients, and stays in eval mode whatever
+    ``train()`` is called with; :meth:`init_weights` leaves it untouched. The projectors belong to
+    the distiller: the optimiser trains them with the student, and
+    ``tools/export_student.py`` drops them with the teacher. ``predict`` and ``tensor`` modes run
+    the student alone.
+
+    Args:
+        student (dict): config of the student, built in the current default scope.
+        teacher (dict | str): config of the teacher, or a config file path whose ``model`` is it.
+        teacher_ckpt (str, optional): teacher weights (MMEngine, official or bare state dict).
+        teacher_ckpt_strict (bool): fail on any missing, unexpected or mis-shaped key. Default: True.
+        distill (Sequence[dict]): the feature pairs. Each dict has ``student`` and ``teacher``
+            (keyword arguments of :class:`FeatureSource`: ``path``, ``channels``, ``index``,
+            ``skip_tokens``, ``pool``), an optional ``name`` (default: its index), and optional
+            component configs: ``projector`` (default ``OrthogonalProjector``), ``teacher_norm``
+            (default ``BatchStandardize``; None for no normalisation), ``student_norm`` (default
+            None; the official detection code standardises the projected student too) and
+            ``loss`` (default ``VkDLoss``).
+        teacher_forward_mode (str): the mode the teacher runs in; 'tensor' runs the whole network
+            without losses. Default: 'tensor'.
+        data_preprocessor (dict | nn.Module, optional): defaults to the student's, whose output
+            the teacher sees as well.
+        init_cfg (dict, optional): initialisation config.
+    """
+
+    def __init__(self,
+                 student: dict,
+                 teacher: Optional[Union[dict, str]] = None,
+                 teacher_ckpt: Optional[str] = None,
+                 teacher_ckpt_strict: bool = True,
+                 distill: Sequence[dict] = (),
+                 teacher_forward_mode: str = 'tensor',
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        student_model = MODELS.build(student)
+        if data_preprocessor is None:
+            data_preprocessor = getattr(student_model, 'data_preprocessor', None)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.student = student_model
+        self.teacher = _build_teacher(teacher)
+        if teacher_ckpt is not None:
+            self.load_teacher_checkpoint(teacher_ckpt, strict=teacher_ckpt_strict)
+        self.teacher.requires_grad_(False)
+        self.teacher.eval()
+        self.teacher_forward_mode = teacher_forward_mode
+
+        if not distill:
+            raise ValueError('VkDDistiller needs at least one pair in `distill`')
+        self.pairs: List[DistillPair] = []
+        self.projectors = nn.ModuleDict()
+        self.teacher_norms = nn.ModuleDict()
+        self.student_norms = nn.ModuleDict()
+        self.distill_losses = nn.ModuleDict()
+        for index, pair_cfg in enumerate(distill):
+            self._add_pair(index, copy.deepcopy(dict(pair_cfg)))
+        self.student_recorder = FeatureRecorder(
+            self.student, {p.name: (p.student.path, p.student.index) for p in self.pairs},
+            'student')
+        self.teacher_recorder = FeatureRecorder(
+            self.teacher, {p.name: (p.teacher.path, p.teacher.index) for p in self.pairs},
+            'teacher')
+
+    def _add_pair(self, index: int, cfg: dict) -> None:
+        name = str(cfg.pop('name', index))
+        if name in self.projectors:
+            raise ValueError(f'two distill pairs are named {name!r}; names must be unique')
+        try:
+            student = FeatureSource(**cfg.pop('student'))
+            teacher = FeatureSource(**cfg.pop('teacher'))
+        except (KeyError, TypeError) as error:
+            raise ValueError(f'distill pair {name!r}: `student` and `teacher` need `path` and '
+                             f'`channels` (optional: index, skip_tokens, pool); {error}') from None
+        projector = cfg.pop('projector', dict(type='OrthogonalProjector'))
+        teacher_norm = cfg.pop('teacher_norm', dict(type='BatchStandardize'))
+        student_norm = cfg.pop('student_norm', None)
+        loss = cfg.pop('loss', dict(type='VkDLoss'))
+        if cfg:
+            raise ValueError(f'distill pair {name!r} has unknown keys {sorted(cfg)}; allowed: '
+                             'name, student, teacher, projector, teacher_norm, student_norm, loss')
+        self.pairs.append(DistillPair(name, student, teacher))
+        self.projectors[name] = MODELS.build(
+            dict(projector, in_channels=student.channels, out_channels=teacher.channels))
+        self.teacher_norms[name] = MODELS.build(teacher_norm) if teacher_norm else nn.Identity()
+        self.student_norms[name] = MODELS.build(student_norm) if student_norm else nn.Identity()
+        self.distill_losses[name] = MODELS.build(loss)
+
+    def load_teacher_checkpoint(self, filename: str, strict: bool = True) -> None:
+        """Load teacher weights from ``filename``; see :func:`load_state_dict_checked`."""
+        checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
+        load_state_dict_checked(self.teacher, extract_state_dict(checkpoint), strict=strict,
+                                source=f'teacher checkpoint {filename}', role='teacher')
+
+    def train(self, mode: bool = True) -> 'VkDDistiller':
+        """Set the student's mode; the teacher always stays in eval mode."""
+        super().train(mode)
+        self.teacher.eval()
+        return self
+
+    def init_weights(self) -> None:
+        """Initialise the student only; the teacher keeps its loaded weights."""
+        if hasattr(self.student, 'init_weights'):
+            self.student.init_weights()
+
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[list] = None,
+                mode: str = 'tensor') -> ForwardResults:
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode in ('predict', 'tensor'):
+            return self.student(inputs, data_samples, mode=mode)
+        raise ValueError(f'invalid mode {mode!r}; expected "loss", "predict" or "tensor"')
+
+    def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
+        """The student's own losses plus ``loss_vkd_<name>`` for every pair."""
+        losses, student_feats = self.forward_student(inputs, data_samples)
+        teacher_feats = self.forward_teacher(inputs, data_samples)
+        for name, loss in self.loss_distill(student_feats, teacher_feats).items():
+            if name in losses:
+                raise ValueError(f'the student already returns a loss named {name!r}')
+            losses[name] = loss
+        return losses
+
+    def forward_student(self, inputs: torch.Tensor, data_samples: Optional[list]):
+        """Run the student in loss mode and record its features.
+
+        Returns:
+            tuple: the student's loss dict and a dict pair name -> recorded feature.
+        """
+        with self.student_recorder.record() as feats:
+            losses = self.student(inputs, data_samples, mode='loss')
+        self._check_recorded(feats, self.student_recorder, 'student')
+        return dict(losses), feats
+
+    @torch.no_grad()
+    def forward_teacher(self, inputs: torch.Tensor,
+                        data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
+        """Run the frozen teacher without gradients; returns pair name -> recorded feature."""
+        with self.teacher_recorder.record() as feats:
+            self.teacher(inputs, data_samples, mode=self.teacher_forward_mode)
+        self._check_recorded(feats, self.teacher_recorder, 'teacher')
+        return {name: feat.detach() for name, feat in feats.items()}
+
+    @staticmethod
+    def _check_recorded(feats: dict, recorder: FeatureRecorder, role: str) -> None:
+        unseen = [path for name, (path, _) in recorder.sources.items() if name not in feats]
+        if unseen:
+            raise RuntimeError(f'{role} modules {unseen} did not run in the forward pass; '
+                               f'distil from modules on the path the {role} executes')
+
+    def loss_distill(self, student_feats: Dict[str, torch.Tensor],
+                     teacher_feats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """One V_kD term per pair.
+
+        Args:
+            student_feats (dict): pair name -> student feature, (B, C_s), (B, N, C_s) or
+                (B, C_s, H, W).
+            teacher_feats (dict): pair name -> teacher feature of the same layout with C_t.
+
+        Returns:
+            dict: ``loss_vkd_<name>`` -> scalar.
+        """
+        losses = {}
+        for pair in self.pairs:
+            student = pair.student.reduce(student_feats[pair.name])
+            teacher = pair.teacher.reduce(teacher_feats[pair.name])
+            self._check_channels(pair, student, teacher)
+            projected = self.student_norms[pair.name](self.projectors[pair.name](student))
+            target = self.teacher_norms[pair.name](teacher)
+            if projected.shape != target.shape:
+                raise ValueError(
+                    f'distill pair {pair.name!r}: the projected student feature has shape '
+                    f'{tuple(projected.shape)} but the teacher feature has '
+                    f'{tuple(target.shape)}; pick layers of the same resolution or set '
+                    f'pool="avg" on both sides')
+            losses[f'loss_vkd_{pair.name}'] = self.distill_losses[pair.name](projected, target)
+        return losses
+
+    @staticmethod
+    def _check_channels(pair: DistillPair, student: torch.Tensor, teacher: torch.Tensor) -> None:
+        for role, source, feat in (('student', pair.student, student),
+                                   ('teacher', pair.teacher, teacher)):
+            channels = feat.shape[channel_dim(feat)]
+            if channels != source.channels:
+                raise ValueError(
+                    f'distill pair {pair.name!r}: the {role} feature at {source.path!r} has '
+                    f'{channels} channels (shape {tuple(feat.shape)}) but the config says '
+                    f'{source.channels}; set {role}=dict(..., channels={channels})')

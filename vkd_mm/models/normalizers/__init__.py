@@ -1,0 +1,5 @@
+from .feature_norms import (BatchStandardize, BatchWhiten, FeatureNormalizer, SampleLayerNorm,
+                            ledoit_wolf_shrinkage)
+
+__all__ = ['FeatureNormalizer', 'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten',
+           'ledoit_wolf_shrinkage']

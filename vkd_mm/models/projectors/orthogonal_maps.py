@@ -1,0 +1,173 @@
+"""Maps from free parameters to matrices with orthonormal rows or columns.
+
+Each map owns its parameter and returns the projection matrix P of shape (d_t, d_s) (teacher
+width x student width). P has orthonormal columns (P^T P = I) when d_s <= d_t and orthonormal
+rows (P P^T = I) when d_s > d_t. Every map can also apply P to a matrix of tokens, which lets the
+cheap maps avoid forming P at all.
+
+- :class:`MatrixExpMap` is the paper's map (V_kD, eq. 5): exp of a skew-symmetric
+  max(d_s, d_t)-square matrix (``torch.linalg.matrix_exp``, a Pade approximant with scaling and
+  squaring), then sliced. Its cost grows with max(d_s, d_t) cubed.
+- :class:`HouseholderQRMap`: the sign-fixed Q factor of a thin Householder QR of a
+  (max, min) matrix. Cost O(max * min^2).
+- :class:`CholeskyQRMap`: the same Q factor (for the same parameter) computed from the Cholesky
+  factor L of the min x min Gram matrix, P = W L^-T. It never forms P in the forward pass: the
+  tokens go through one triangular solve and the parameter, so the extra cost over a linear layer
+  is one Gram matrix (and its gradient) plus an O(min^3) factorisation.
+
+The QR maps are invariant to a rescaling of their parameter, so weight decay only shrinks a
+parameter whose image it cannot change; the matrix-exp map decays towards the identity slice
+[I; 0], which is still orthonormal.
+
+Paper: https://arxiv.org/abs/2403.06213 (Miles, Elezi, Deng, CVPR 2024).
+"""
+import math
+from typing import Dict, Type
+
+import torch
+from torch import nn
+
+__all__ = ['OrthogonalMap', 'MatrixExpMap', 'HouseholderQRMap', 'CholeskyQRMap', 'ORTHOGONAL_MAPS']
+
+
+class OrthogonalMap(nn.Module):
+    """Base class: a parameterised (d_t, d_s) matrix with orthonormal rows or columns.
+
+    Args:
+        in_channels (int): student width d_s.
+        out_channels (int): teacher width d_t.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        if in_channels <= 0 or out_channels <= 0:
+            raise ValueError(f'channel counts must be positive, got in_channels={in_channels}, '
+                             f'out_channels={out_channels}')
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+
+    @property
+    def is_tall(self) -> bool:
+        """True when P has orthonormal columns (d_s <= d_t)."""
+        return self.in_channels <= self.out_channels
+
+    def matrix(self) -> torch.Tensor:
+        """The projection matrix P, shape (d_t, d_s)."""
+        raise NotImplementedError
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Apply P to tokens.
+
+        Args:
+            tokens (Tensor): (M, d_s).
+
+        Returns:
+            Tensor: tokens @ P^T, shape (M, d_t).
+        """
+        return tokens @ self.matrix().t()
+
+    def extra_repr(self) -> str:
+        return f'in_channels={self.in_channels}, out_channels={self.out_channels}'
+
+
+def _random_orthonormal(rows: int, cols: int) -> torch.Tensor:
+    """A Haar-random (rows, cols) matrix with orthonormal columns, rows >= cols."""
+    q, r = torch.linalg.qr(torch.randn(rows, cols, dtype=torch.float64))
+    return (q * _diag_signs(r)).float()
+
+
+def _diag_signs(r: torch.Tensor) -> torch.Tensor:
+    """Signs of the diagonal of R, with 0 mapped to 1, shape (n,)."""
+    diagonal = r.diagonal()
+    return torch.where(diagonal < 0, -torch.ones_like(diagonal), torch.ones_like(diagonal))
+
+
+class MatrixExpMap(OrthogonalMap):
+    """The paper's map: P = exp(A - A^T)[:d_t, :d_s] with A strictly upper triangular.
+
+    The parameter is an n x n matrix, n = max(d_s, d_t), whose strict upper triangle holds the
+    skew-symmetric generator. Its initial entries are N(0, 1/n), which gives a random rotation
+    of moderate size.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__(in_channels, out_channels)
+        size = max(in_channels, out_channels)
+        self.generator = nn.Parameter(torch.randn(size, size) / math.sqrt(size))
+
+    def matrix(self) -> torch.Tensor:
+        upper = self.generator.float().triu(1)
+        rotation = torch.linalg.matrix_exp(upper - upper.t())
+        return rotation[:self.out_channels, :self.in_channels]
+
+
+class _TallParameterMap(OrthogonalMap):
+    """Shared parameter of the QR maps: W of shape (max(d_s, d_t), min(d_s, d_t)).
+
+    P is the orthonormal factor of W when d_s <= d_t, and its transpose otherwise. W starts at a
+    Haar-random point of the Stiefel manifold, where its Gram matrix is the identity.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__(in_channels, out_channels)
+        rows, cols = max(in_channels, out_channels), min(in_channels, out_channels)
+        self.weight = nn.Parameter(_random_orthonormal(rows, cols))
+
+    def orthonormal_factor(self) -> torch.Tensor:
+        """Q with Q^T Q = I, shape (max, min)."""
+        raise NotImplementedError
+
+    def matrix(self) -> torch.Tensor:
+        q = self.orthonormal_factor()
+        return q if self.is_tall else q.t()
+
+
+class HouseholderQRMap(_TallParameterMap):
+    """Q of the thin Householder QR of W, signs fixed so that diag(R) > 0."""
+
+    def orthonormal_factor(self) -> torch.Tensor:
+        q, r = torch.linalg.qr(self.weight.float())
+        return q * _diag_signs(r)
+
+
+class CholeskyQRMap(_TallParameterMap):
+    """Q = W L^-T with L L^T = W^T W (Cholesky QR): the same Q as :class:`HouseholderQRMap`.
+
+    The forward pass applies Q without forming it: for d_s <= d_t, tokens @ Q^T =
+    (tokens L^-1) W^T, one (M, d_s) triangular solve plus the product a linear layer does anyway.
+    Cholesky QR loses orthogonality as cond(W)^2; W starts orthonormal and is only moved by the
+    optimiser, so its condition number stays near 1 in practice (the diagnostics hook reports it).
+    """
+
+    def cholesky_factor(self) -> torch.Tensor:
+        """Lower-triangular L of W^T W = L L^T, shape (min, min)."""
+        weight = self.weight.float()
+        factor, info = torch.linalg.cholesky_ex(weight.t() @ weight)
+        if int(info) != 0:
+            raise FloatingPointError(
+                'CholeskyQRMap: the Gram matrix of the projector parameter is not positive '
+                'definite (the parameter lost rank); use orthogonal_map="householder_qr"')
+        return factor
+
+    def orthonormal_factor(self) -> torch.Tensor:
+        # Q L^T = W  ->  Q = W L^-T
+        return torch.linalg.solve_triangular(
+            self.cholesky_factor().t(), self.weight.float(), upper=True, left=False)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        factor = self.cholesky_factor()
+        weight = self.weight.float()
+        if self.is_tall:
+            # tokens @ (W L^-T)^T = (tokens L^-1) W^T
+            whitened = torch.linalg.solve_triangular(factor, tokens, upper=False, left=False)
+            return whitened @ weight.t()
+        # tokens @ (W L^-T) = (tokens W) L^-T
+        return torch.linalg.solve_triangular(
+            factor.t(), tokens @ weight, upper=True, left=False)
+
+
+ORTHOGONAL_MAPS: Dict[str, Type[OrthogonalMap]] = {
+    'matrix_exp': MatrixExpMap,
+    'householder_qr': HouseholderQRMap,
+    'cholesky_qr': CholeskyQRMap,
+}
