@@ -50,7 +50,7 @@ class ProjectorDiagnosticsHook(Hook):
     ``orth_err``, ``sv_min``, ``sv_max`` (of its matrix, when it has one) and ``ip_distortion``
     (on that iteration's student batch, at most ``max_tokens`` tokens).
 
-    Scalars go to the message hub as ``train/projector/<name>/<stat>``, so the logger and the
+    Scalars go to the message hub as ``train/<module path>/<stat>``, so the logger and the
     visualisation backends show them beside the losses.
 
     Args:
@@ -105,5 +105,5 @@ class ProjectorDiagnosticsHook(Hook):
             if name in self._captured:
                 stats['ip_distortion'] = inner_product_distortion(*self._captured[name])
             for key, value in stats.items():
-                runner.message_hub.update_scalar(f'train/projector/{name}/{key}', value)
+                runner.message_hub.update_scalar(f'train/{name}/{key}', value)
         self._captured.clear()

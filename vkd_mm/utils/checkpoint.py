@@ -93,3 +93,23 @@ def load_state_dict_checked(model: nn.Module,
                   if k in own and v.shape == own[k].shape}
     model.load_state_dict(compatible, strict=False)
     return report
+
+
+def export_student_state_dict(checkpoint: Mapping,
+                              prefix: str = 'student.') -> 'OrderedDict[str, torch.Tensor]':
+    """The student's weights of a distillation checkpoint, with the ``student.`` prefix removed.
+
+    Args:
+        checkpoint (dict): a checkpoint written by a run of a distiller.
+        prefix (str): the distiller's attribute holding the student. Default: 'student.'.
+
+    Returns:
+        OrderedDict: the state dict of the stock student model.
+    """
+    state_dict = extract_state_dict(checkpoint)
+    student = OrderedDict((k[len(prefix):], v) for k, v in state_dict.items()
+                          if k.startswith(prefix))
+    if not student:
+        raise ValueError(f'the checkpoint has no key starting with {prefix!r}; it was not '
+                         f'written by a distiller (first keys: {list(state_dict)[:5]})')
+    return student

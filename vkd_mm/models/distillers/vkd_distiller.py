@@ -66,8 +66,9 @@ class VkDDistiller(BaseModel):
             ``loss`` (default ``VkDLoss``).
         teacher_forward_mode (str): the mode the teacher runs in; 'tensor' runs the whole network
             without losses. Default: 'tensor'.
-        data_preprocessor (dict | nn.Module, optional): defaults to the student's, whose output
-            the teacher sees as well.
+        data_preprocessor (dict | nn.Module, optional): a dict is given to the student (as the
+            Runner does with a config's top-level ``data_preprocessor``) and the student's
+            preprocessor is used; a module replaces it. The teacher sees the same inputs.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -80,8 +81,11 @@ class VkDDistiller(BaseModel):
                  teacher_forward_mode: str = 'tensor',
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
+        if isinstance(data_preprocessor, dict):
+            student = dict(student)
+            student.setdefault('data_preprocessor', data_preprocessor)
         student_model = MODELS.build(student)
-        if data_preprocessor is None:
+        if not isinstance(data_preprocessor, nn.Module):
             data_preprocessor = getattr(student_model, 'data_preprocessor', None)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.student = student_model
