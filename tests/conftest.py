@@ -1,0 +1,22 @@
+import os.path as osp
+
+import pytest
+import torch
+
+import vkd_mm  # noqa: F401  registers the components
+from vkd_mm.datasets import make_toy_shapes
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TOY_VKD_CONFIG = osp.join(REPO_ROOT, 'configs/toy/vkd_resnet18-w8_resnet18-w32_4e_toy-shapes.py')
+TOY_STUDENT_CONFIG = osp.join(REPO_ROOT, 'configs/toy/resnet18-w8_4e_toy-shapes.py')
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
+
+
+@pytest.fixture(scope='session')
+def toy_data_root(tmp_path_factory):
+    """A tiny toy shapes set: 8 training and 4 validation images per class."""
+    return make_toy_shapes(str(tmp_path_factory.mktemp('toy_shapes')), {'train': 8, 'val': 4})

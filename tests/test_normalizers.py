@@ -1,0 +1,81 @@
+import pytest
+import torch
+from torch.nn import functional as F
+
+from vkd_mm.models import BatchStandardize, BatchWhiten, SampleLayerNorm
+from vkd_mm.models.normalizers import ledoit_wolf_shrinkage
+
+
+def channel_covariance(x: torch.Tensor) -> torch.Tensor:
+    x = x.double()
+    centred = x - x.mean(0)
+    return centred.t() @ centred / (x.shape[0] - 1)
+
+
+def test_sample_layer_norm_is_the_official_target():
+    x = torch.randn(8, 3024)
+    torch.testing.assert_close(SampleLayerNorm()(x), F.layer_norm(x, (3024, )))
+
+
+def test_batch_standardize_per_channel_over_all_tokens():
+    x = torch.randn(4, 10, 6) * torch.arange(1, 7) + 3
+    y = BatchStandardize(eps=0.0)(x).reshape(-1, 6)
+    torch.testing.assert_close(y.mean(0), torch.zeros(6), atol=1e-5, rtol=0)
+    torch.testing.assert_close(y.std(0), torch.ones(6), atol=1e-5, rtol=0)
+
+
+def test_batch_standardize_of_maps_uses_every_position():
+    x = torch.randn(2, 5, 3, 3)
+    y = BatchStandardize(eps=0.0)(x)
+    tokens = y.permute(0, 2, 3, 1).reshape(-1, 5)
+    torch.testing.assert_close(tokens.std(0), torch.ones(5), atol=1e-5, rtol=0)
+
+
+def test_whitening_gives_identity_covariance_when_well_conditioned():
+    mixing = torch.randn(16, 16)
+    x = torch.randn(4096, 16) @ mixing + 2.0
+    y = BatchWhiten(shrinkage=0.0, eps=0.0)(x)
+    torch.testing.assert_close(channel_covariance(y), torch.eye(16, dtype=torch.float64),
+                               atol=1e-4, rtol=0)
+
+
+def test_whitening_is_finite_when_the_batch_is_smaller_than_the_width():
+    x = torch.randn(50, 512)
+    y = BatchWhiten()(x)
+    assert torch.isfinite(y).all()
+    # the directions the batch spans are equalised rather than blown up
+    assert y.abs().max() < 100
+
+
+def test_whitening_is_finite_with_a_constant_feature():
+    x = torch.randn(64, 8)
+    x[:, 3] = 5.0
+    for normalizer in (BatchWhiten(), BatchWhiten(shrinkage=0.0), BatchStandardize()):
+        y = normalizer(x)
+        assert torch.isfinite(y).all(), normalizer
+        assert y[:, 3].abs().max() < 1e-3
+
+
+def test_whitening_of_an_all_constant_batch_is_finite():
+    assert torch.isfinite(BatchWhiten()(torch.ones(4, 8))).all()
+
+
+def test_ledoit_wolf_shrinkage_falls_as_the_batch_grows():
+    scales = torch.linspace(0.5, 3.0, 32, dtype=torch.float64)  # an anisotropic covariance
+    small = ledoit_wolf_shrinkage(torch.randn(16, 32, dtype=torch.float64) * scales)
+    large = ledoit_wolf_shrinkage(torch.randn(8192, 32, dtype=torch.float64) * scales)
+    assert 0 <= large < small <= 1
+    assert large < 0.05
+
+
+@pytest.mark.parametrize('normalizer', [SampleLayerNorm(), BatchStandardize(), BatchWhiten()])
+def test_normalizers_compute_in_fp32_under_autocast(normalizer):
+    x = torch.randn(16, 8).bfloat16()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        y = normalizer(x)
+    assert y.dtype == torch.float32 and y.shape == x.shape
+
+
+def test_invalid_shrinkage_is_rejected():
+    with pytest.raises(ValueError, match='shrinkage'):
+        BatchWhiten(shrinkage=1.5)
