@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmengine.config import Config
+from mmengine.hub import get_config
 from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
@@ -29,7 +30,8 @@ def _build_teacher(teacher: Optional[Union[dict, str]]) -> nn.Module:
         raise ValueError('VkDDistiller needs a teacher: a model config dict or the path of a '
                          'config file whose `model` is the teacher')
     if isinstance(teacher, str):
-        teacher = Config.fromfile(teacher)['model']
+        # 'mmpretrain::resnet/resnet50_8xb32_in1k.py' names a config shipped with a package
+        teacher = (get_config(teacher) if '::' in teacher else Config.fromfile(teacher))['model']
     return MODELS.build(teacher)
 
 
@@ -54,7 +56,8 @@ class VkDDistiller(BaseModel):
 
     Args:
         student (dict): config of the student, built in the current default scope.
-        teacher (dict | str): config of the teacher, or a config file path whose ``model`` is it.
+        teacher (dict | str): config of the teacher, or a config file whose ``model`` is it: a
+            path, or a package config such as ``'mmpretrain::resnet/resnet50_8xb32_in1k.py'``.
         teacher_ckpt (str, optional): teacher weights (MMEngine, official or bare state dict).
         teacher_ckpt_strict (bool): fail on any missing, unexpected or mis-shaped key. Default: True.
         distill (Sequence[dict]): the feature pairs. Each dict has ``student`` and ``teacher``

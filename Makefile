@@ -1,0 +1,18 @@
+# Set-up and entry points. Every target first brings the virtual environment up to date
+# (tools/setup_env.sh: a no-op within seconds when nothing changed).
+export VKD_MM_VENV ?= $(CURDIR)/.venv
+PYTHON := $(VKD_MM_VENV)/bin/python
+
+.PHONY: env test demo bench
+
+env:
+	@tools/setup_env.sh
+
+test: env
+	$(PYTHON) -m pytest -q
+
+demo: env
+	$(PYTHON) tools/toy_demo.py
+
+bench: env
+	$(PYTHON) benchmarks/bench_projectors.py

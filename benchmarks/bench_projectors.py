@@ -1,0 +1,172 @@
+"""Cost of the orthogonal projector maps against a linear layer, measured side by side.
+
+Part 1: forward + backward of projector + smooth-L1 for one batch (B=256) at the widths of the
+paper's pairs (DeiT-Ti/S -> RegNetY-160: 192/384 -> 3024; ViDT tokens: 256 -> 256; and the wide
+case 3024 -> 192), for a linear layer, the official code's map (torch's default orthogonal
+parametrization) and each vkd_mm map. Variants run interleaved, round after round, so that load
+changes on the machine hit them alike; the table gives medians.
+
+Part 2: one whole distillation step (DeiT-Ti student forward/backward, RegNetY-160 teacher
+forward under no_grad, pooled 192 -> 3024 projection, layer-norm target, smooth-L1, AdamW step)
+with each projector, as a ratio to the same step with a linear projector.
+
+Usage: python benchmarks/bench_projectors.py [--batch 256] [--step-batch 16] [--rounds 5]
+"""
+import argparse
+import statistics
+import time
+from typing import Callable, Dict, List
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.nn.utils import parametrizations
+
+from vkd_mm.models import LinearProjector, OrthogonalProjector
+
+MAPS = ('matrix_exp', 'householder_qr', 'cholesky_qr')
+WIDTHS = ((192, 3024), (384, 3024), (256, 256), (3024, 192))
+SLOW_SECONDS = 2.0  # a variant slower than this runs once per round for at most 2 rounds
+
+
+def build_projectors(d_s: int, d_t: int) -> Dict[str, nn.Module]:
+    projectors = {'linear': LinearProjector(d_s, d_t),
+                  'official (torch orthogonal)':
+                  parametrizations.orthogonal(nn.Linear(d_s, d_t, bias=False))}
+    for name in MAPS:
+        projectors[name] = OrthogonalProjector(d_s, d_t, orthogonal_map=name)
+    return projectors
+
+
+def linear_flops(batch: int, d_s: int, d_t: int) -> float:
+    """Forward + input grad + weight grad of x @ W^T: 3 products of B x d_s x d_t."""
+    return 3 * 2 * batch * d_s * d_t
+
+
+def cholesky_qr_extra_flops(batch: int, d_s: int, d_t: int) -> float:
+    """What CholeskyQRMap adds to a linear layer, counting products and solves only.
+
+    Gram W^T W (forward) and W (dG + dG^T) (backward): 2 products of max x min x min; the
+    tokens' triangular solve and its two backward terms: about 3 B min^2; the Cholesky factor
+    and its backward: about min^3.
+    """
+    big, small = max(d_s, d_t), min(d_s, d_t)
+    return 2 * 2 * big * small**2 + 3 * batch * small**2 + small**3
+
+
+def time_once(fn: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def interleaved_medians(steps: Dict[str, Callable[[], None]], rounds: int) -> Dict[str, float]:
+    """Median seconds per variant, running the variants in turn, round after round."""
+    times: Dict[str, List[float]] = {name: [] for name in steps}
+    for name, step in steps.items():
+        times[name].append(time_once(step))  # warm-up, also tells slow variants apart
+    slow = {name for name, t in times.items() if t[0] > SLOW_SECONDS}
+    times = {name: ([t[0]] if name in slow else []) for name, t in times.items()}
+    for round_index in range(rounds):
+        for name, step in steps.items():
+            if name in slow and len(times[name]) >= 2:
+                continue
+            times[name].append(time_once(step))
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def projector_step(projector: nn.Module, x: torch.Tensor, target: torch.Tensor):
+
+    def step() -> None:
+        projector.zero_grad(set_to_none=True)
+        F.smooth_l1_loss(projector(x), target).backward()
+
+    return step
+
+
+def bench_projectors(batch: int, rounds: int) -> None:
+    print(f'\n## Projector forward + backward (+ smooth-L1), B={batch}, '
+          f'{torch.get_num_threads()} threads, median of interleaved rounds\n')
+    print('| d_s -> d_t | map | time | vs linear | FLOP bound vs linear |')
+    print('|---|---|---|---|---|')
+    for d_s, d_t in WIDTHS:
+        torch.manual_seed(0)
+        x = torch.randn(batch, d_s, requires_grad=True)
+        target = torch.randn(batch, d_t)
+        steps = {name: projector_step(p, x, target)
+                 for name, p in build_projectors(d_s, d_t).items()}
+        medians = interleaved_medians(steps, rounds)
+        base = medians['linear']
+        bound = 1 + cholesky_qr_extra_flops(batch, d_s, d_t) / linear_flops(batch, d_s, d_t)
+        for name, seconds in medians.items():
+            note = f'{bound:.2f}x' if name == 'cholesky_qr' else ''
+            print(f'| {d_s} -> {d_t} | {name} | {seconds * 1e3:.1f} ms | '
+                  f'{seconds / base:.2f}x | {note} |')
+
+
+class PooledStudent(nn.Module):
+    """DeiT-Ti (mmpretrain) returning its mean-pooled patch tokens, (B, 192)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from mmpretrain.models import VisionTransformer
+        self.vit = VisionTransformer(arch='deit-tiny', img_size=224, patch_size=16,
+                                     out_type='raw')
+        self.head = nn.Linear(192, 1000)
+
+    def forward(self, x):
+        tokens = self.vit(x)[-1]  # (B, 1 + N, 192)
+        return self.head(tokens[:, 0]), tokens[:, 1:].mean(1)
+
+
+def bench_distillation_step(batch: int, rounds: int) -> None:
+    import timm
+    torch.manual_seed(0)
+    student = PooledStudent()
+    teacher = timm.create_model('regnety_160', pretrained=False).eval().requires_grad_(False)
+    images = torch.randn(batch, 3, 224, 224)
+    labels = torch.randint(0, 1000, (batch, ))
+    projectors = build_projectors(192, 3024)
+
+    def make_step(projector: nn.Module):
+        params = list(student.parameters()) + list(projector.parameters())
+        optimizer = torch.optim.AdamW(params, lr=1e-5, weight_decay=0.05)
+
+        def step() -> None:
+            optimizer.zero_grad(set_to_none=True)
+            logits, pooled = student(images)
+            with torch.no_grad():
+                target = F.layer_norm(teacher.forward_head(teacher.forward_features(images),
+                                                           pre_logits=True), (3024, ))
+            loss = F.cross_entropy(logits, labels) + F.smooth_l1_loss(projector(pooled), target)
+            loss.backward()
+            optimizer.step()
+
+        return step
+
+    medians = interleaved_medians({name: make_step(p) for name, p in projectors.items()},
+                                  rounds)
+    base = medians['linear']
+    print(f'\n## Whole distillation step: DeiT-Ti (192) <- RegNetY-160 (3024), B={batch}, '
+          '224x224, CPU\n')
+    print('| projector | step time | vs linear |')
+    print('|---|---|---|')
+    for name, seconds in medians.items():
+        print(f'| {name} | {seconds:.2f} s | {seconds / base:.3f}x |')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--batch', type=int, default=256)
+    parser.add_argument('--step-batch', type=int, default=16)
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--skip-step', action='store_true', help='only part 1')
+    args = parser.parse_args()
+    print(f'torch {torch.__version__}')
+    bench_projectors(args.batch, args.rounds)
+    if not args.skip_step:
+        bench_distillation_step(args.step_batch, args.rounds)
+
+
+if __name__ == '__main__':
+    main()
