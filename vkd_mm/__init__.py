@@ -4,10 +4,11 @@ Importing the package registers its components in MMEngine's root registries (so
 every OpenMMLab scope find them by bare type name) and makes mmengine load local checkpoints
 with the installed torch (see :mod:`vkd_mm.utils.checkpoint`).
 """
-from .hooks import ProjectorDiagnosticsHook
-from .models import (BatchStandardize, BatchWhiten, LinearProjector, MLPProjector,
-                     OrthogonalProjector, ProjectorEnsemble, SampleLayerNorm, VkDDistiller,
-                     VkDLoss)
+from .engine import CategoryCostLoop
+from .hooks import CosineLossWeightHook, ProjectorDiagnosticsHook
+from .models import (BatchStandardize, BatchWhiten, ConvBottleneckProjector, KLDivergenceLoss,
+                     LinearProjector, MLPProjector, OrthogonalProjector, ProjectorEnsemble,
+                     SampleLayerNorm, VkDDistiller, VkDLoss, WKDFeatureLoss, WKDLogitLoss)
 from .utils import register_trusted_local_loader
 from .version import __version__
 
@@ -16,5 +17,6 @@ register_trusted_local_loader()
 __all__ = [
     '__version__', 'OrthogonalProjector', 'LinearProjector', 'MLPProjector', 'ProjectorEnsemble',
     'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'VkDLoss', 'VkDDistiller',
-    'ProjectorDiagnosticsHook'
+    'ProjectorDiagnosticsHook', 'CosineLossWeightHook', 'CategoryCostLoop', 'WKDLogitLoss',
+    'WKDFeatureLoss', 'KLDivergenceLoss', 'ConvBottleneckProjector'
 ]

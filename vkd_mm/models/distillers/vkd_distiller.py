@@ -7,14 +7,12 @@ import copy
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
-from mmengine.config import Config
-from mmengine.hub import get_config
 from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
 from vkd_mm.registry import MODELS
-from vkd_mm.utils import extract_state_dict, load_state_dict_checked
+from vkd_mm.utils import extract_state_dict, load_config, load_state_dict_checked
 from ..recorder import FeatureRecorder
 from ..tokens import channel_dim
 from .feature_pair import DistillPair, FeatureSource
@@ -30,8 +28,7 @@ def _build_teacher(teacher: Optional[Union[dict, str]]) -> nn.Module:
         raise ValueError('VkDDistiller needs a teacher: a model config dict or the path of a '
                          'config file whose `model` is the teacher')
     if isinstance(teacher, str):
-        # 'mmpretrain::resnet/resnet50_8xb32_in1k.py' names a config shipped with a package
-        teacher = (get_config(teacher) if '::' in teacher else Config.fromfile(teacher))['model']
+        teacher = load_config(teacher)['model']
     return MODELS.build(teacher)
 
 
@@ -67,6 +64,10 @@ class VkDDistiller(BaseModel):
             (default ``BatchStandardize``; None for no normalisation), ``student_norm`` (default
             None; the official detection code standardises the projected student too) and
             ``loss`` (default ``VkDLoss``).
+        logit_distill (Sequence[dict]): output pairs compared without a projector, e.g. logits
+            with ``KLDivergenceLoss`` or ``WKDLogitLoss``. Each dict has ``student``,
+            ``teacher`` (as above), ``loss`` and an optional ``name`` (default ``logit<index>``).
+            A loss whose ``needs_labels`` is True is also given the ground-truth labels.
         teacher_forward_mode (str): the mode the teacher runs in; 'tensor' runs the whole network
             without losses. Default: 'tensor'.
         data_preprocessor (dict | nn.Module, optional): a dict is given to the student (as the
@@ -81,6 +82,7 @@ class VkDDistiller(BaseModel):
                  teacher_ckpt: Optional[str] = None,
                  teacher_ckpt_strict: bool = True,
                  distill: Sequence[dict] = (),
+                 logit_distill: Sequence[dict] = (),
                  teacher_forward_mode: str = 'tensor',
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -99,8 +101,9 @@ class VkDDistiller(BaseModel):
         self.teacher.eval()
         self.teacher_forward_mode = teacher_forward_mode
 
-        if not distill:
-            raise ValueError('VkDDistiller needs at least one pair in `distill`')
+        if not distill and not logit_distill:
+            raise ValueError('VkDDistiller needs at least one pair in `distill` or '
+                             '`logit_distill`')
         self.pairs: List[DistillPair] = []
         self.projectors = nn.ModuleDict()
         self.teacher_norms = nn.ModuleDict()
@@ -108,16 +111,21 @@ class VkDDistiller(BaseModel):
         self.distill_losses = nn.ModuleDict()
         for index, pair_cfg in enumerate(distill):
             self._add_pair(index, copy.deepcopy(dict(pair_cfg)))
+        self.logit_pairs: List[DistillPair] = []
+        self.logit_losses = nn.ModuleDict()
+        for index, pair_cfg in enumerate(logit_distill):
+            self._add_logit_pair(index, copy.deepcopy(dict(pair_cfg)))
+        recorded = self.pairs + self.logit_pairs
         self.student_recorder = FeatureRecorder(
-            self.student, {p.name: (p.student.path, p.student.index) for p in self.pairs},
+            self.student, {p.name: (p.student.path, p.student.index) for p in recorded},
             'student')
         self.teacher_recorder = FeatureRecorder(
-            self.teacher, {p.name: (p.teacher.path, p.teacher.index) for p in self.pairs},
+            self.teacher, {p.name: (p.teacher.path, p.teacher.index) for p in recorded},
             'teacher')
 
-    def _add_pair(self, index: int, cfg: dict) -> None:
-        name = str(cfg.pop('name', index))
-        if name in self.projectors:
+    def _parse_pair(self, cfg: dict, default_name: str) -> DistillPair:
+        name = str(cfg.pop('name', default_name))
+        if any(pair.name == name for pair in self.pairs + getattr(self, 'logit_pairs', [])):
             raise ValueError(f'two distill pairs are named {name!r}; names must be unique')
         try:
             student = FeatureSource(**cfg.pop('student'))
@@ -125,6 +133,23 @@ class VkDDistiller(BaseModel):
         except (KeyError, TypeError) as error:
             raise ValueError(f'distill pair {name!r}: `student` and `teacher` need `path` and '
                              f'`channels` (optional: index, skip_tokens, pool); {error}') from None
+        return DistillPair(name, student, teacher)
+
+    def _add_logit_pair(self, index: int, cfg: dict) -> None:
+        pair = self._parse_pair(cfg, f'logit{index}')
+        if 'loss' not in cfg:
+            raise ValueError(f'logit_distill pair {pair.name!r} needs a `loss`, e.g. '
+                             'dict(type="KLDivergenceLoss")')
+        loss = cfg.pop('loss')
+        if cfg:
+            raise ValueError(f'logit_distill pair {pair.name!r} has unknown keys {sorted(cfg)}; '
+                             'allowed: name, student, teacher, loss')
+        self.logit_pairs.append(pair)
+        self.logit_losses[pair.name] = MODELS.build(loss)
+
+    def _add_pair(self, index: int, cfg: dict) -> None:
+        pair = self._parse_pair(cfg, str(index))
+        name, student, teacher = pair.name, pair.student, pair.teacher
         projector = cfg.pop('projector', dict(type='OrthogonalProjector'))
         teacher_norm = cfg.pop('teacher_norm', dict(type='BatchStandardize'))
         student_norm = cfg.pop('student_norm', None)
@@ -132,7 +157,7 @@ class VkDDistiller(BaseModel):
         if cfg:
             raise ValueError(f'distill pair {name!r} has unknown keys {sorted(cfg)}; allowed: '
                              'name, student, teacher, projector, teacher_norm, student_norm, loss')
-        self.pairs.append(DistillPair(name, student, teacher))
+        self.pairs.append(pair)
         self.projectors[name] = MODELS.build(
             dict(projector, in_channels=student.channels, out_channels=teacher.channels))
         self.teacher_norms[name] = MODELS.build(teacher_norm) if teacher_norm else nn.Identity()
@@ -170,7 +195,9 @@ class VkDDistiller(BaseModel):
         """The student's own losses plus ``loss_vkd_<name>`` for every pair."""
         losses, student_feats = self.forward_student(inputs, data_samples)
         teacher_feats = self.forward_teacher(inputs, data_samples)
-        for name, loss in self.loss_distill(student_feats, teacher_feats).items():
+        distill_losses = self.loss_distill(student_feats, teacher_feats)
+        distill_losses.update(self.loss_logits(student_feats, teacher_feats, data_samples))
+        for name, loss in distill_losses.items():
             if name in losses:
                 raise ValueError(f'the student already returns a loss named {name!r}')
             losses[name] = loss
@@ -213,7 +240,8 @@ class VkDDistiller(BaseModel):
             teacher_feats (dict): pair name -> teacher feature of the same layout with C_t.
 
         Returns:
-            dict: ``loss_vkd_<name>`` -> scalar.
+            dict: ``loss_<kind>_<name>`` -> scalar, where the kind is the loss module's
+            ``loss_name`` (``vkd`` for :class:`VkDLoss`).
         """
         losses = {}
         for pair in self.pairs:
@@ -228,8 +256,43 @@ class VkDDistiller(BaseModel):
                     f'{tuple(projected.shape)} but the teacher feature has '
                     f'{tuple(target.shape)}; pick layers of the same resolution or set '
                     f'pool="avg" on both sides')
-            losses[f'loss_vkd_{pair.name}'] = self.distill_losses[pair.name](projected, target)
+            loss = self.distill_losses[pair.name]
+            losses[f'loss_{getattr(loss, "loss_name", "distill")}_{pair.name}'] = loss(
+                projected, target)
         return losses
+
+    def loss_logits(self, student_feats: Dict[str, torch.Tensor],
+                    teacher_feats: Dict[str, torch.Tensor],
+                    data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
+        """One term per ``logit_distill`` pair, on the outputs as recorded (after reduce).
+
+        Returns:
+            dict: ``loss_<kind>_<name>`` -> scalar.
+        """
+        losses = {}
+        for pair in self.logit_pairs:
+            student = pair.student.reduce(student_feats[pair.name])
+            teacher = pair.teacher.reduce(teacher_feats[pair.name])
+            self._check_channels(pair, student, teacher)
+            loss = self.logit_losses[pair.name]
+            args = (student, teacher)
+            if getattr(loss, 'needs_labels', False):
+                args += (self.extract_labels(data_samples), )
+            losses[f'loss_{getattr(loss, "loss_name", "distill")}_{pair.name}'] = loss(*args)
+        return losses
+
+    @staticmethod
+    def extract_labels(data_samples: Optional[list]) -> torch.Tensor:
+        """Labels of a classification batch: soft scores (B, n) when Mixup/CutMix set them,
+        else class indices (B, )."""
+        if not data_samples:
+            raise ValueError('this logit loss needs labels, but the batch has no data samples')
+        if all('gt_score' in sample for sample in data_samples):
+            return torch.stack([sample.gt_score for sample in data_samples])
+        if all('gt_label' in sample for sample in data_samples):
+            return torch.cat([sample.gt_label for sample in data_samples])
+        raise ValueError('this logit loss needs labels, but the data samples carry neither '
+                         '`gt_score` nor `gt_label`')
 
     @staticmethod
     def _check_channels(pair: DistillPair, student: torch.Tensor, teacher: torch.Tensor) -> None:

@@ -54,6 +54,8 @@ class VkDLoss(nn.Module):
         reduction (str): ``'mean'``, ``'sum'`` or ``'none'``. Default: mean.
     """
 
+    loss_name = 'vkd'
+
     def __init__(self,
                  mode: str = 'smooth_l1',
                  beta: float = 1.0,

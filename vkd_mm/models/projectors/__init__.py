@@ -1,4 +1,5 @@
 from .base import TokenProjector
+from .conv_bottleneck import ConvBottleneckProjector
 from .ensemble import ProjectorEnsemble
 from .linear import LinearProjector
 from .mlp import MLPProjector
@@ -9,5 +10,5 @@ from .orthogonal_maps import (ORTHOGONAL_MAPS, CholeskyQRMap, HouseholderQRMap, 
 __all__ = [
     'TokenProjector', 'OrthogonalProjector', 'ChannelAffine', 'LinearProjector', 'MLPProjector',
     'ProjectorEnsemble', 'OrthogonalMap', 'MatrixExpMap', 'HouseholderQRMap', 'CholeskyQRMap',
-    'ORTHOGONAL_MAPS'
+    'ORTHOGONAL_MAPS', 'ConvBottleneckProjector'
 ]

@@ -1,0 +1,55 @@
+# V_kD for DeiT-Ti with a RegNetY-160 teacher (paper: 72.2 -> 78.3 % top-1), as the official
+# classification code runs it:
+# - student: distilled DeiT-Ti; the class head learns from the labels (cross-entropy with label
+#   smoothing under Mixup/CutMix), the distillation head from the teacher's logits (KL, T=1,
+#   weight 1); inference averages both heads;
+# - V_kD: patch tokens after the final norm (class and distillation tokens excluded),
+#   mean-pooled, projected 192 -> 3024 with orthonormal columns; teacher: the pooled final
+#   RegNetY feature (3024) under a per-sample layer norm; smooth-L1 (beta 1), weight 1.
+# The teacher sees the same mixed batch. Teacher weights: timm's regnety_160.deit_in1k file
+# (regnety_160-a5fe301d.pth, as DeiT and scripts/train.sh of the official code use).
+# The projector uses the Cholesky-QR map: exactly orthonormal like the paper's exp-then-slice
+# (orthogonal_map='matrix_exp'), at a fraction of its cost (benchmarks/bench_projectors.py).
+_base_ = ['./deit-tiny_2xb256-300e_in1k.py']
+
+custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
+
+embed_dims = 192
+student = dict(
+    type='ImageClassifier',
+    backbone=dict(
+        type='DistilledVisionTransformer', arch='deit-tiny', img_size=224, patch_size=16),
+    neck=None,
+    head=dict(
+        type='DeiTDistillHead',
+        num_classes=1000,
+        in_channels=embed_dims,
+        loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')),
+    init_cfg=[
+        dict(type='TruncNormal', layer='Linear', std=.02),
+        dict(type='Constant', layer='LayerNorm', val=1., bias=0.),
+    ],
+    train_cfg=dict(augments=[dict(type='Mixup', alpha=0.8), dict(type='CutMix', alpha=1.0)]))
+
+model = dict(
+    _delete_=True,
+    type='VkDDistiller',
+    student=student,
+    teacher=dict(type='TimmClassifier', model_name='regnety_160', pretrained=False),
+    teacher_ckpt='checkpoints/regnety_160-a5fe301d.pth',
+    distill=[
+        dict(
+            name='repr',
+            student=dict(path='backbone.ln1', channels=embed_dims, skip_tokens=2, pool='avg'),
+            teacher=dict(path='model.head.global_pool', channels=3024),
+            projector=dict(type='OrthogonalProjector', orthogonal_map='cholesky_qr'),
+            teacher_norm=dict(type='SampleLayerNorm'),
+            loss=dict(type='VkDLoss', mode='smooth_l1', beta=1.0, loss_weight=1.0)),
+    ],
+    logit_distill=[
+        dict(
+            name='dist',
+            student=dict(path='head.layers.head_dist', channels=1000),
+            teacher=dict(path='model.head.fc', channels=1000),
+            loss=dict(type='KLDivergenceLoss', temperature=1.0, loss_weight=1.0)),
+    ])

@@ -1,0 +1,3 @@
+from .category_cost_loop import CategoryCostLoop
+
+__all__ = ['CategoryCostLoop']

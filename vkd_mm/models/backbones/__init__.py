@@ -1,0 +1,3 @@
+from .conv_stem_deit import ConvStem, ConvStemDistilledViT
+
+__all__ = ['ConvStem', 'ConvStemDistilledViT']

@@ -1,0 +1,42 @@
+"""Category interrelations for WKD-L: 1 - linear CKA between the classes' teacher outputs.
+
+For class i, F_i is an (m, d) matrix of teacher outputs (logits or pooled features) of m
+training images of that class. The distance of classes i and j is 1 - CKA(F_i, F_j) with the
+linear, pre-centred CKA of Kornblith et al. (2019), as in WKD's ``generate_cost_matrix.py``:
+CKA(X, Y) = ||Y_c^T X_c||_F^2 / (||X_c^T X_c||_F ||Y_c^T Y_c||_F), X_c = X - mean_rows(X).
+Row k of class i meets row k of class j, so every class contributes the same number m of rows.
+"""
+import torch
+
+__all__ = ['linear_cka', 'category_cost_matrix']
+
+
+def linear_cka(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Linear CKA of two (m, d) matrices (rows paired), a 0-d tensor in [0, 1]."""
+    x = x - x.mean(0, keepdim=True)
+    y = y - y.mean(0, keepdim=True)
+    cross = (y.t() @ x).square().sum()
+    return cross / ((x.t() @ x).norm() * (y.t() @ y).norm())
+
+
+def category_cost_matrix(class_features: torch.Tensor) -> torch.Tensor:
+    """All pairwise 1 - CKA distances at once.
+
+    ||Y_c^T X_c||_F^2 = <X_c X_c^T, Y_c Y_c^T>_F, so with each class's centred Gram matrix
+    G_i = X_c X_c^T (m x m) scaled to unit Frobenius norm (which equals ||X_c^T X_c||_F), the
+    CKA matrix is the matrix of inner products of the flattened G_i.
+
+    Args:
+        class_features (Tensor): (n, m, d) for n classes of m rows each.
+
+    Returns:
+        Tensor: (n, n) float32 distances with a zero diagonal.
+    """
+    features = class_features.double()
+    centred = features - features.mean(1, keepdim=True)
+    grams = centred @ centred.transpose(1, 2)
+    grams = grams.flatten(1)
+    grams = grams / grams.norm(dim=1, keepdim=True)
+    distance = 1 - grams @ grams.t()
+    distance.fill_diagonal_(0)
+    return distance.float()
