@@ -8,7 +8,10 @@
 5. Export each distilled student (tools/export_student.py) and evaluate every model with
    tools/test.py through the stock student or teacher config; print the top-1 table.
 
-Usage: python tools/toy_demo.py [--epochs 8] [--teacher-epochs 12] [--work-dir work_dirs/toy_demo]
+Usage: python tools/toy_demo.py [--student resnet|deit] [--epochs 8] [--teacher-epochs 12]
+                                [--work-dir work_dirs/toy_demo]
+With ``--student deit`` the student is a 4-layer DeiT-Ti distilled with the V_kD DeiT recipe
+(distillation head on the teacher's logits, pooled patch tokens through the projector).
 """
 import argparse
 import os
@@ -20,9 +23,15 @@ import sys
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs/toy')
 TEACHER = osp.join(CONFIGS, 'resnet18-w32_4e_toy-shapes.py')
-STUDENT = osp.join(CONFIGS, 'resnet18-w8_4e_toy-shapes.py')
-VKD = osp.join(CONFIGS, 'vkd_resnet18-w8_resnet18-w32_4e_toy-shapes.py')
-LINEAR_KD = osp.join(CONFIGS, 'linear-kd_resnet18-w8_resnet18-w32_4e_toy-shapes.py')
+# student family -> (name, student alone, with V_kD, with a linear projector)
+STUDENTS = {
+    'resnet': ('ResNet-18 w8', 'resnet18-w8_4e_toy-shapes.py',
+               'vkd_resnet18-w8_resnet18-w32_4e_toy-shapes.py',
+               'linear-kd_resnet18-w8_resnet18-w32_4e_toy-shapes.py'),
+    'deit': ('DeiT-Ti 4 layers', 'deit-tiny-4l-p4_8e_toy-shapes.py',
+             'vkd_deit-tiny-4l-p4_resnet18-w32_8e_toy-shapes.py',
+             'linear-kd_deit-tiny-4l-p4_resnet18-w32_8e_toy-shapes.py'),
+}
 TOP1 = re.compile(r'accuracy/top1: ([0-9.]+)')
 
 
@@ -74,6 +83,7 @@ def export(checkpoint, out):
 
 def main():
     parser = argparse.ArgumentParser(description='V_kD on toy shapes, end to end')
+    parser.add_argument('--student', choices=sorted(STUDENTS), default='resnet')
     parser.add_argument('--epochs', type=int, default=8, help='student budget (every run)')
     parser.add_argument('--teacher-epochs', type=int, default=12)
     parser.add_argument('--train-per-class', type=int, default=150)
@@ -82,28 +92,37 @@ def main():
     args = parser.parse_args()
     work = osp.abspath(args.work_dir)
     os.makedirs(work, exist_ok=True)
+    student_name, *configs = STUDENTS[args.student]
+    student_config, vkd_config, linear_config = (osp.join(CONFIGS, c) for c in configs)
 
     run([sys.executable, 'tools/make_toy_data.py', '--train', str(args.train_per_class),
          '--val', str(args.val_per_class)], osp.join(work, 'data.log'))
 
-    teacher_ckpt = train(TEACHER, osp.join(work, 'teacher'), args.teacher_epochs)
-    student_ckpt = train(STUDENT, osp.join(work, 'student'), args.epochs)
+    teacher_dir = osp.join(work, 'teacher')
+    teacher_ckpt = osp.join(teacher_dir, f'epoch_{args.teacher_epochs}.pth')
+    if not osp.isfile(teacher_ckpt):  # one teacher serves both student families
+        train(TEACHER, teacher_dir, args.teacher_epochs)
+    run_dir = osp.join(work, args.student)
+    student_ckpt = train(student_config, osp.join(run_dir, 'student'), args.epochs)
     teacher_option = [f'model.teacher_ckpt={teacher_ckpt}']
-    vkd_ckpt = train(VKD, osp.join(work, 'student_vkd'), args.epochs, teacher_option,
+    vkd_ckpt = train(vkd_config, osp.join(run_dir, 'student_vkd'), args.epochs, teacher_option,
                      processes=2)
-    linear_ckpt = train(LINEAR_KD, osp.join(work, 'student_linear'), args.epochs,
+    linear_ckpt = train(linear_config, osp.join(run_dir, 'student_linear'), args.epochs,
                         teacher_option, processes=2)
 
+    # distilled students are exported and evaluated through the stock student config
+    student_base = student_config if args.student == 'resnet' else osp.join(
+        CONFIGS, 'deit-tiny-4l-p4-distilled_toy-shapes.py')
     results = [
-        ('teacher (ResNet-18 w32)', test(TEACHER, teacher_ckpt, osp.join(work, 'teacher'))),
-        ('student alone (ResNet-18 w8)',
-         test(STUDENT, student_ckpt, osp.join(work, 'student'))),
+        ('teacher (ResNet-18 w32)', test(TEACHER, teacher_ckpt, teacher_dir)),
+        (f'student alone ({student_name})',
+         test(student_config, student_ckpt, osp.join(run_dir, 'student'))),
         ('student + V_kD (orthogonal projector)',
-         test(STUDENT, export(vkd_ckpt, osp.join(work, 'student_vkd.pth')),
-              osp.join(work, 'student_vkd'))),
+         test(student_base, export(vkd_ckpt, osp.join(run_dir, 'student_vkd.pth')),
+              osp.join(run_dir, 'student_vkd'))),
         ('student + linear projector',
-         test(STUDENT, export(linear_ckpt, osp.join(work, 'student_linear.pth')),
-              osp.join(work, 'student_linear'))),
+         test(student_base, export(linear_ckpt, osp.join(run_dir, 'student_linear.pth')),
+              osp.join(run_dir, 'student_linear'))),
     ]
     print(f'\nToy shapes, val top-1 (%), students trained {args.epochs} epochs each, '
           f'teacher {args.teacher_epochs}:')

@@ -17,7 +17,7 @@ WKD-F models each channel of a spatial cell as a Gaussian (mean and standard dev
 cell) and compares student and teacher with the closed-form 2-Wasserstein distance between
 diagonal Gaussians.
 """
-from typing import Union
+from typing import Optional, Union
 
 import numpy as np
 import torch
@@ -62,7 +62,8 @@ def sinkhorn_distance(student_probs: torch.Tensor,
                       kernel: torch.Tensor,
                       kernel_cost: torch.Tensor,
                       init_scaling: torch.Tensor,
-                      iterations: int = 10) -> torch.Tensor:
+                      iterations: int = 10,
+                      init_product: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Entropic OT distance <P, C> between batches of histograms that share one kernel.
 
     The plan is P = diag(u) K diag(v) after ``iterations`` Sinkhorn updates
@@ -78,13 +79,17 @@ def sinkhorn_distance(student_probs: torch.Tensor,
         kernel_cost (Tensor): K * C, (n, n).
         init_scaling (Tensor): u_0, (B, n).
         iterations (int): Sinkhorn iterations. Default: 10 (official).
+        init_product (Tensor, optional): u_0^T K, (B, n), when the caller has it more cheaply
+            than the product (for WKD-L's u_0 it is a column sum minus one row of K).
 
     Returns:
         Tensor: the distance of each row, (B, ).
     """
     scaling_u = init_scaling
-    for _ in range(iterations):
-        scaling_v = teacher_probs / (scaling_u @ kernel + _STABILITY)
+    for iteration in range(iterations):
+        product = init_product if iteration == 0 and init_product is not None else \
+            scaling_u @ kernel
+        scaling_v = teacher_probs / (product + _STABILITY)
         scaling_u = student_probs / (scaling_v @ kernel.t() + _STABILITY)
     return ((scaling_u @ kernel_cost) * scaling_v).sum(1)
 
@@ -125,9 +130,13 @@ def wkd_logit_loss(student_logits: torch.Tensor,
                                   1)
         teacher_probs = F.softmax((teacher_logits / temperature).masked_fill(target, -torch.inf),
                                   1)
-        init_scaling = (~target).float() / (student_logits.shape[1] - 1)
-        distance = sinkhorn_distance(student_probs, teacher_probs, kernel.float(),
-                                     kernel_cost.float(), init_scaling, iterations)
+        classes = student_logits.shape[1]
+        kernel = kernel.float()
+        init_scaling = (~target).float() / (classes - 1)
+        # u_0^T K without a product: u_0 is 1 / (n - 1) off the target and 0 on it
+        init_product = (kernel.sum(0) - kernel[labels.long()]) / (classes - 1)
+        distance = sinkhorn_distance(student_probs, teacher_probs, kernel, kernel_cost.float(),
+                                     init_scaling, iterations, init_product)
     return loss_target, distance.mean()
 
 
