@@ -34,15 +34,18 @@ def _build_teacher(teacher: Optional[Union[dict, str]]) -> nn.Module:
 
 @MODELS.register_module()
 class VkDDistiller(BaseModel):
-    """Wraps a student and a frozen teacher and adds one V_kD term per feature pair.
+    """Wraps a student and a frozen teacher and adds one distillation term per pair.
 
-    Data flow of :meth:`loss`::
+    Data flow of :meth:`loss` for a ``distill`` pair (V_kD by default)::
 
         inputs --> student (mode='loss') --> student losses
                       |  forward hooks record student features
                       v
                    reduce (skip tokens / pool) --> projector ---------> VkDLoss --> loss_vkd_<name>
         inputs --> teacher (no_grad, eval) --> reduce --> teacher_norm ---^
+
+    A ``logit_distill`` pair skips the projector and the normaliser (KL, WKD-L) and its loss
+    may also receive the batch's labels.
 
     The teacher is built from ``teacher`` (a model config or a config file path), loaded from
     ``teacher_ckpt`` (strict by default), has no gradients, and stays in eval mode whatever
@@ -105,14 +108,14 @@ class VkDDistiller(BaseModel):
             raise ValueError('VkDDistiller needs at least one pair in `distill` or '
                              '`logit_distill`')
         self.pairs: List[DistillPair] = []
+        self.logit_pairs: List[DistillPair] = []
         self.projectors = nn.ModuleDict()
         self.teacher_norms = nn.ModuleDict()
         self.student_norms = nn.ModuleDict()
         self.distill_losses = nn.ModuleDict()
+        self.logit_losses = nn.ModuleDict()
         for index, pair_cfg in enumerate(distill):
             self._add_pair(index, copy.deepcopy(dict(pair_cfg)))
-        self.logit_pairs: List[DistillPair] = []
-        self.logit_losses = nn.ModuleDict()
         for index, pair_cfg in enumerate(logit_distill):
             self._add_logit_pair(index, copy.deepcopy(dict(pair_cfg)))
         recorded = self.pairs + self.logit_pairs
@@ -125,7 +128,7 @@ class VkDDistiller(BaseModel):
 
     def _parse_pair(self, cfg: dict, default_name: str) -> DistillPair:
         name = str(cfg.pop('name', default_name))
-        if any(pair.name == name for pair in self.pairs + getattr(self, 'logit_pairs', [])):
+        if any(pair.name == name for pair in self.pairs + self.logit_pairs):
             raise ValueError(f'two distill pairs are named {name!r}; names must be unique')
         try:
             student = FeatureSource(**cfg.pop('student'))
