@@ -7,8 +7,8 @@ import vkd_mm  # noqa: F401  registers the components
 from vkd_mm.datasets import make_toy_shapes
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-TOY_VKD_CONFIG = osp.join(REPO_ROOT, 'configs/toy/vkd_resnet18-w8_resnet18-w32_4e_toy-shapes.py')
-TOY_STUDENT_CONFIG = osp.join(REPO_ROOT, 'configs/toy/resnet18-w8_4e_toy-shapes.py')
+TOY_VKD_CONFIG = osp.join(REPO_ROOT, 'configs/toy/vkd_resnet18-w8_resnet18-w32_8e_toy-shapes.py')
+TOY_STUDENT_CONFIG = osp.join(REPO_ROOT, 'configs/toy/resnet18-w8_8e_toy-shapes.py')
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from .conftest import REPO_ROOT, TOY_VKD_CONFIG
 from .test_distiller import toy_batch
 from .test_runner import toy_cfg
 
-TOY_TEACHER_CONFIG = osp.join(REPO_ROOT, 'configs/toy/resnet18-w32_4e_toy-shapes.py')
+TOY_TEACHER_CONFIG = osp.join(REPO_ROOT, 'configs/toy/resnet18-w32_12e_toy-shapes.py')
 
 
 def wkd_toy_model(cost):

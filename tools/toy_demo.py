@@ -2,7 +2,7 @@
 
 1. Generate the toy shapes set (tools/make_toy_data.py).
 2. Train the teacher, a ResNet-18 of width 32 (tools/train.py).
-3. Train the width-8 student alone, with the same budget (tools/train.py).
+3. Train the width-8 student alone, with the same budget (tools/dist_train.sh, 2 processes).
 4. Distil the student with V_kD, 2 processes (tools/dist_train.sh, gloo without CUDA),
    and, for comparison, with an unconstrained linear projector.
 5. Export each distilled student (tools/export_student.py) and evaluate every model with
@@ -22,12 +22,12 @@ import sys
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs/toy')
-TEACHER = osp.join(CONFIGS, 'resnet18-w32_4e_toy-shapes.py')
+TEACHER = osp.join(CONFIGS, 'resnet18-w32_12e_toy-shapes.py')
 # student family -> (name, student alone, with V_kD, with a linear projector)
 STUDENTS = {
-    'resnet': ('ResNet-18 w8', 'resnet18-w8_4e_toy-shapes.py',
-               'vkd_resnet18-w8_resnet18-w32_4e_toy-shapes.py',
-               'linear-kd_resnet18-w8_resnet18-w32_4e_toy-shapes.py'),
+    'resnet': ('ResNet-18 w8', 'resnet18-w8_8e_toy-shapes.py',
+               'vkd_resnet18-w8_resnet18-w32_8e_toy-shapes.py',
+               'linear-kd_resnet18-w8_resnet18-w32_8e_toy-shapes.py'),
     'deit': ('DeiT-Ti 4 layers', 'deit-tiny-4l-p4_8e_toy-shapes.py',
              'vkd_deit-tiny-4l-p4_resnet18-w32_8e_toy-shapes.py',
              'linear-kd_deit-tiny-4l-p4_resnet18-w32_8e_toy-shapes.py'),
@@ -103,7 +103,9 @@ def main():
     if not osp.isfile(teacher_ckpt):  # one teacher serves both student families
         train(TEACHER, teacher_dir, args.teacher_epochs)
     run_dir = osp.join(work, args.student)
-    student_ckpt = train(student_config, osp.join(run_dir, 'student'), args.epochs)
+    # every student trains with the same 2-process launcher, global batch and iterations
+    student_ckpt = train(student_config, osp.join(run_dir, 'student'), args.epochs,
+                         processes=2)
     teacher_option = [f'model.teacher_ckpt={teacher_ckpt}']
     vkd_ckpt = train(vkd_config, osp.join(run_dir, 'student_vkd'), args.epochs, teacher_option,
                      processes=2)

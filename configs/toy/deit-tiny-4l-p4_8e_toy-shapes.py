@@ -1,6 +1,6 @@
 # DeiT-Ti width (192, 3 heads) with 4 layers and 4 x 4 patches on the 32 x 32 toy shapes,
 # trained alone: the baseline of the toy DeiT distillation. Stock mmpretrain DeiT model.
-_base_ = ['./resnet18-w32_4e_toy-shapes.py']
+_base_ = ['./resnet18-w32_12e_toy-shapes.py']
 
 model = dict(
     _delete_=True,

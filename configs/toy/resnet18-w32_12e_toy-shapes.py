@@ -24,8 +24,8 @@ model = dict(
 )
 
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05))
-param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=4, eta_min=1e-5)
-train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=4)
+param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=12, eta_min=1e-5)
+train_cfg = dict(by_epoch=True, max_epochs=12, val_interval=12)
 val_cfg = dict()
 test_cfg = dict()
 

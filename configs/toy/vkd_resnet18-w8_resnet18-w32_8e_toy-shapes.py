@@ -1,8 +1,9 @@
 # The toy student distilled from the toy teacher with V_kD on the pooled final features:
 # orthogonal 64 -> 256 projector (exp of a skew-symmetric matrix, the paper's map), teacher
-# features standardised over the batch, smooth-L1. Set the teacher's weights with
-#   --cfg-options model.teacher_ckpt=work_dirs/<teacher run>/epoch_4.pth
-_base_ = ['./resnet18-w8_4e_toy-shapes.py']
+# features under a per-sample layer norm (the official classification target), smooth-L1.
+# Set the teacher's weights with
+#   --cfg-options model.teacher_ckpt=work_dirs/<teacher run>/epoch_12.pth
+_base_ = ['./resnet18-w8_8e_toy-shapes.py']
 
 custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
 
@@ -37,7 +38,7 @@ model = dict(
             student=dict(path='neck', index=0, channels=64),
             teacher=dict(path='neck', index=0, channels=256),
             projector=dict(type='OrthogonalProjector', orthogonal_map='matrix_exp'),
-            teacher_norm=dict(type='BatchStandardize'),
+            teacher_norm=dict(type='SampleLayerNorm'),
             loss=dict(type='VkDLoss', mode='smooth_l1', loss_weight=1.0)),
     ],
 )
