@@ -1,6 +1,8 @@
 """Real MMEngine runs of the toy distillation config: resume, export, evaluation, diagnostics."""
 import copy
+import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 
@@ -73,7 +75,6 @@ def test_resume_restores_projector_and_optimizer_exactly(trained, toy_data_root)
 def test_resume_through_the_train_tool(trained, toy_data_root, tmp_path):
     """tools/train.py --resume on a copy of the run, one more epoch."""
     _, work_dir = trained
-    import shutil
     run_dir = tmp_path / 'run'
     shutil.copytree(work_dir, run_dir, ignore=shutil.ignore_patterns('2*'))
     result = subprocess.run(
@@ -146,8 +147,8 @@ def test_diagnostics_hook_logs_projector_statistics(trained):
 
 def test_two_process_gloo_training(toy_data_root, tmp_path):
     """tools/dist_train.sh with 2 CPU processes (torchrun, gloo, MMDistributedDataParallel)."""
-    env = dict(__import__('os').environ, PORT='29611', PATH=osp.dirname(sys.executable) + ':' +
-               __import__('os').environ.get('PATH', ''))
+    env = dict(os.environ, PORT='29611',
+               PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
     result = subprocess.run(
         ['bash', 'tools/dist_train.sh', TOY_VKD_CONFIG, '2', '--work-dir', str(tmp_path),
          '--cfg-options', f'train_dataloader.dataset.data_root={toy_data_root}',
