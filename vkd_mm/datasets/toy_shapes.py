@@ -14,7 +14,7 @@ from typing import Dict, Sequence
 import cv2
 import numpy as np
 
-__all__ = ['TOY_SHAPE_CLASSES', 'draw_shape', 'make_toy_shapes']
+__all__ = ['TOY_SHAPE_CLASSES', 'noisy_background', 'paint_shape', 'draw_shape', 'make_toy_shapes']
 
 TOY_SHAPE_CLASSES = ('circle', 'square', 'triangle', 'cross', 'ring', 'bar')
 _MANIFEST = 'toy_shapes.json'
@@ -25,24 +25,25 @@ def _polygon(center: np.ndarray, radius: float, sides: int, angle: float) -> np.
     return (center + radius * np.stack([np.cos(angles), np.sin(angles)], 1)).astype(np.int32)
 
 
-def draw_shape(name: str, size: int, rng: np.random.Generator) -> np.ndarray:
-    """Draw one shape of class ``name`` on a noisy background.
+def noisy_background(size: int, rng: np.random.Generator) -> np.ndarray:
+    """A dark BGR uint8 image (size, size, 3) of one random colour plus Gaussian noise."""
+    background = rng.integers(0, 96, 3)
+    return np.clip(background + rng.normal(0, 12, (size, size, 3)), 0, 255).astype(np.uint8)
+
+
+def paint_shape(image: np.ndarray, name: str, center: np.ndarray, radius: float, angle: float,
+                colour: tuple, thickness: int) -> None:
+    """Paint one shape of class ``name`` into ``image`` in place.
 
     Args:
+        image (np.ndarray): (H, W, C) uint8, or (H, W) for a mask.
         name (str): one of :data:`TOY_SHAPE_CLASSES`.
-        size (int): image height and width.
-        rng (np.random.Generator): source of every random choice.
-
-    Returns:
-        np.ndarray: a BGR uint8 image of shape (size, size, 3).
+        center (np.ndarray): (x, y) in pixels.
+        radius (float): half the shape's extent in pixels.
+        angle (float): rotation in radians.
+        colour (tuple): the fill colour.
+        thickness (int): line width of rings, crosses and bars.
     """
-    background = rng.integers(0, 96, 3)
-    image = np.clip(background + rng.normal(0, 12, (size, size, 3)), 0, 255).astype(np.uint8)
-    colour = tuple(int(c) for c in rng.integers(128, 256, 3))
-    radius = rng.uniform(0.2, 0.38) * size
-    center = rng.uniform(radius, size - radius, 2)
-    angle = rng.uniform(0, 2 * np.pi)
-    thickness = max(1, int(size / 12))
     cx, cy = int(center[0]), int(center[1])
     if name == 'circle':
         cv2.circle(image, (cx, cy), int(radius), colour, -1, cv2.LINE_AA)
@@ -62,6 +63,25 @@ def draw_shape(name: str, size: int, rng: np.random.Generator) -> np.ndarray:
                      thickness, cv2.LINE_AA)
     else:
         raise ValueError(f'unknown shape {name!r}; choose from {TOY_SHAPE_CLASSES}')
+
+
+def draw_shape(name: str, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Draw one shape of class ``name`` on a noisy background.
+
+    Args:
+        name (str): one of :data:`TOY_SHAPE_CLASSES`.
+        size (int): image height and width.
+        rng (np.random.Generator): source of every random choice.
+
+    Returns:
+        np.ndarray: a BGR uint8 image of shape (size, size, 3).
+    """
+    image = noisy_background(size, rng)
+    colour = tuple(int(c) for c in rng.integers(128, 256, 3))
+    radius = rng.uniform(0.2, 0.38) * size
+    center = rng.uniform(radius, size - radius, 2)
+    angle = rng.uniform(0, 2 * np.pi)
+    paint_shape(image, name, center, radius, angle, colour, max(1, int(size / 12)))
     return image
 
 
