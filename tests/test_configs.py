@@ -32,8 +32,22 @@ def test_config_builds(path):
         assert built.pairs or built.logit_pairs
         assert not any(p.requires_grad for p in built.teacher.parameters())
         with torch.no_grad():
-            size = 32 if 'toy' in path else 64
+            size = 32 if 'toy-shapes' in path else 64
             built.eval()(torch.randn(2, 3, size, size), mode='tensor')
+
+
+def demo_batch(student, scope, size, batch_size=4):
+    """A random batch in the data format of the student's library."""
+    if scope == 'mmdet':
+        from mmdet.testing import demo_mm_inputs
+        return demo_mm_inputs(batch_size, [[3, size, size]] * batch_size,
+                              num_classes=student.bbox_head.num_classes)
+    from mmpretrain.structures import DataSample
+    num_classes = student.head.num_classes
+    return dict(
+        inputs=[torch.randint(0, 256, (3, size, size), dtype=torch.uint8)
+                for _ in range(batch_size)],
+        data_samples=[DataSample().set_gt_label(i % num_classes) for i in range(batch_size)])
 
 
 DISTILL_CONFIGS = [p for p in CONFIGS if Config.fromfile(p).model.get('type') == 'VkDDistiller']
@@ -43,7 +57,6 @@ DISTILL_CONFIGS = [p for p in CONFIGS if Config.fromfile(p).model.get('type') ==
 def test_distill_config_train_step(path):
     """One loss + backward per distillation config at a tiny image size: every term finite,
     the teacher untouched by gradients."""
-    from mmpretrain.structures import DataSample
     cfg = Config.fromfile(path)
     model = copy.deepcopy(cfg.model)
     model.teacher_ckpt = None
@@ -52,19 +65,19 @@ def test_distill_config_train_step(path):
             pair.loss.cost_matrix = torch.rand(pair.student.channels, pair.student.channels)
     model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
     # WKD-F's 4 x 4 grid needs the 7 x 7 last stage of a 224 input
-    size = 32 if 'toy' in path else 224 if 'wkd' in path else 64
+    size = 32 if 'toy-shapes' in path else 224 if 'wkd' in path else 64
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         built = MODELS.build(model).train()
-        num_classes = built.student.head.num_classes
-        batch = dict(
-            inputs=[torch.randint(0, 256, (3, size, size), dtype=torch.uint8) for _ in range(4)],
-            data_samples=[DataSample().set_gt_label(i % num_classes) for i in range(4)])
+        batch = demo_batch(built.student, cfg.default_scope, size)
         data = built.data_preprocessor(batch, True)
         losses = built(**data, mode='loss')
     assert any(k.startswith('loss_') and k != 'loss' for k in losses)
-    for key, value in losses.items():
+    # mmdet heads return one loss per pyramid level
+    terms = {k: torch.stack(list(v)).sum() if isinstance(v, (list, tuple)) else v
+             for k, v in losses.items() if 'loss' in k}
+    for key, value in terms.items():
         assert torch.isfinite(value).all(), key
-    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    sum(terms.values()).backward()
     assert all(p.grad is None for p in built.teacher.parameters())
 
 
@@ -74,10 +87,17 @@ def test_train_pipeline_runs(path):
     valid in the config's scope."""
     import numpy as np
     from mmcv.transforms import Compose
+    from mmdet.structures.bbox import HorizontalBoxes
     cfg = Config.fromfile(path)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        pipeline = Compose(cfg.train_dataloader.dataset.pipeline[1:])
+        pipeline = Compose([t for t in cfg.train_dataloader.dataset.pipeline
+                            if t['type'] not in ('LoadImageFromFile', 'LoadAnnotations')])
         image = np.random.randint(0, 256, (48, 40, 3), dtype=np.uint8)
-        results = pipeline(dict(img=image, img_shape=image.shape[:2], ori_shape=image.shape[:2],
-                                gt_label=0))
+        results = dict(img=image, img_shape=image.shape[:2], ori_shape=image.shape[:2])
+        if cfg.default_scope == 'mmdet':
+            results.update(gt_bboxes=HorizontalBoxes(torch.tensor([[2., 3., 20., 30.]])),
+                           gt_bboxes_labels=np.array([0]), gt_ignore_flags=np.array([False]))
+        else:
+            results.update(gt_label=0)
+        results = pipeline(results)
     assert 'inputs' in results and 'data_samples' in results
