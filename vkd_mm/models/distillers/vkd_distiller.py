@@ -195,7 +195,7 @@ class VkDDistiller(BaseModel):
         raise ValueError(f'invalid mode {mode!r}; expected "loss", "predict" or "tensor"')
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
-        """The student's own losses plus ``loss_vkd_<name>`` for every pair."""
+        """The student's own losses plus ``loss_<kind>_<name>`` for every pair."""
         losses, student_feats = self.forward_student(inputs, data_samples)
         teacher_feats = self.forward_teacher(inputs, data_samples)
         distill_losses = self.loss_distill(student_feats, teacher_feats)
@@ -235,7 +235,7 @@ class VkDDistiller(BaseModel):
 
     def loss_distill(self, student_feats: Dict[str, torch.Tensor],
                      teacher_feats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """One V_kD term per pair.
+        """One term per ``distill`` pair (V_kD by default).
 
         Args:
             student_feats (dict): pair name -> student feature, (B, C_s), (B, N, C_s) or
@@ -248,9 +248,7 @@ class VkDDistiller(BaseModel):
         """
         losses = {}
         for pair in self.pairs:
-            student = pair.student.reduce(student_feats[pair.name])
-            teacher = pair.teacher.reduce(teacher_feats[pair.name])
-            self._check_channels(pair, student, teacher)
+            student, teacher = self._reduced(pair, student_feats, teacher_feats)
             projected = self.student_norms[pair.name](self.projectors[pair.name](student))
             target = self.teacher_norms[pair.name](teacher)
             if projected.shape != target.shape:
@@ -260,8 +258,7 @@ class VkDDistiller(BaseModel):
                     f'{tuple(target.shape)}; pick layers of the same resolution or set '
                     f'pool="avg" on both sides')
             loss = self.distill_losses[pair.name]
-            losses[f'loss_{getattr(loss, "loss_name", "distill")}_{pair.name}'] = loss(
-                projected, target)
+            losses[self._loss_key(loss, pair)] = loss(projected, target)
         return losses
 
     def loss_logits(self, student_feats: Dict[str, torch.Tensor],
@@ -274,15 +271,26 @@ class VkDDistiller(BaseModel):
         """
         losses = {}
         for pair in self.logit_pairs:
-            student = pair.student.reduce(student_feats[pair.name])
-            teacher = pair.teacher.reduce(teacher_feats[pair.name])
-            self._check_channels(pair, student, teacher)
+            student, teacher = self._reduced(pair, student_feats, teacher_feats)
             loss = self.logit_losses[pair.name]
             args = (student, teacher)
             if getattr(loss, 'needs_labels', False):
                 args += (self.extract_labels(data_samples), )
-            losses[f'loss_{getattr(loss, "loss_name", "distill")}_{pair.name}'] = loss(*args)
+            losses[self._loss_key(loss, pair)] = loss(*args)
         return losses
+
+    def _reduced(self, pair: DistillPair, student_feats: Dict[str, torch.Tensor],
+                 teacher_feats: Dict[str, torch.Tensor]):
+        """The pair's recorded features after ``skip_tokens`` / ``pool``, channels checked."""
+        student = pair.student.reduce(student_feats[pair.name])
+        teacher = pair.teacher.reduce(teacher_feats[pair.name])
+        self._check_channels(pair, student, teacher)
+        return student, teacher
+
+    @staticmethod
+    def _loss_key(loss: nn.Module, pair: DistillPair) -> str:
+        """``loss_<kind>_<pair name>``, the kind being the loss module's ``loss_name``."""
+        return f'loss_{getattr(loss, "loss_name", "distill")}_{pair.name}'
 
     @staticmethod
     def extract_labels(data_samples: Optional[list]) -> torch.Tensor:
