@@ -1,4 +1,5 @@
-from .backbones import ConvStemDistilledViT
+from .backbones import ConvStemDistilledViT, ViDTSwin
+from .detectors import ViDT, ViDTTransformerDecoder
 from .distillers import DistillPair, FeatureSource, VkDDistiller
 from .heads import DeiTDistillHead
 from .losses import KLDivergenceLoss, VkDLoss, WKDFeatureLoss, WKDLogitLoss, vkd_loss
@@ -12,5 +13,5 @@ __all__ = [
     'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'TokenProjector', 'OrthogonalProjector',
     'LinearProjector', 'MLPProjector', 'ProjectorEnsemble', 'FeatureRecorder', 'WKDLogitLoss',
     'WKDFeatureLoss', 'ConvBottleneckProjector', 'KLDivergenceLoss', 'ConvStemDistilledViT',
-    'DeiTDistillHead'
+    'DeiTDistillHead', 'ViDTSwin', 'ViDT', 'ViDTTransformerDecoder'
 ]

@@ -1,3 +1,4 @@
 from .conv_stem_deit import ConvStem, ConvStemDistilledViT
+from .vidt_swin import ViDTSwin
 
-__all__ = ['ConvStem', 'ConvStemDistilledViT']
+__all__ = ['ConvStem', 'ConvStemDistilledViT', 'ViDTSwin']

@@ -1,0 +1,5 @@
+from .vidt import ViDT
+from .vidt_checkpoint import convert_official_vidt, to_official_vidt
+from .vidt_decoder import ViDTTransformerDecoder
+
+__all__ = ['ViDT', 'ViDTTransformerDecoder', 'convert_official_vidt', 'to_official_vidt']
