@@ -3,7 +3,7 @@
 export VKD_MM_VENV ?= $(CURDIR)/.venv
 PYTHON := $(VKD_MM_VENV)/bin/python
 
-.PHONY: env test demo bench
+.PHONY: env test demo demo-cls bench
 
 env:
 	@tools/setup_env.sh
@@ -12,6 +12,9 @@ test: env
 	$(PYTHON) -m pytest -q
 
 demo: env
+	$(PYTHON) tools/toy_det_demo.py
+
+demo-cls: env
 	$(PYTHON) tools/toy_demo.py
 
 bench: env

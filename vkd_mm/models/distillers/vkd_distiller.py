@@ -62,7 +62,7 @@ class VkDDistiller(BaseModel):
         teacher_ckpt_strict (bool): fail on any missing, unexpected or mis-shaped key. Default: True.
         distill (Sequence[dict]): the feature pairs. Each dict has ``student`` and ``teacher``
             (keyword arguments of :class:`FeatureSource`: ``path``, ``channels``, ``index``,
-            ``skip_tokens``, ``pool``), an optional ``name`` (default: its index), and optional
+            ``skip_tokens``, ``pool``, ``channels_last``), an optional ``name`` (default: its index), and optional
             component configs: ``projector`` (default ``OrthogonalProjector``), ``teacher_norm``
             (default ``BatchStandardize``; None for no normalisation), ``student_norm`` (default
             None; the official detection code standardises the projected student too) and
@@ -135,7 +135,7 @@ class VkDDistiller(BaseModel):
             teacher = FeatureSource(**cfg.pop('teacher'))
         except (KeyError, TypeError) as error:
             raise ValueError(f'distill pair {name!r}: `student` and `teacher` need `path` and '
-                             f'`channels` (optional: index, skip_tokens, pool); {error}') from None
+                             f'`channels` (optional: index, skip_tokens, pool, channels_last); {error}') from None
         return DistillPair(name, student, teacher)
 
     def _add_logit_pair(self, index: int, cfg: dict) -> None:
