@@ -71,7 +71,8 @@ def test_every_variant_trains_and_predicts(arch):
         classes, boxes = model(inputs, samples, mode='tensor')
         results = model(inputs, samples, mode='predict')
     assert classes.shape == (7, 2, 8, 80) and boxes.shape == (7, 2, 8, 4)
-    assert results[0].pred_instances.bboxes.shape == (8, 4)
+    # top-100 over queries x classes, as the official post-processing
+    assert results[0].pred_instances.bboxes.shape == (100, 4)
 
 
 def test_backbone_outputs_and_strides():

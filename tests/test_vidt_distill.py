@@ -55,20 +55,31 @@ def test_neck_pair_flattens_all_seven_levels():
     assert pair.student.reduce(feats['neck']).shape == (7 * 20, 256)
 
 
-def data_options(root, prefix):
-    loader = f'{prefix}_dataloader.dataset'
-    return [f'{loader}.data_root={root}/', f'{loader}.metainfo.classes=(circle,square,triangle)']
+def data_options(root, *loaders):
+    """--cfg-options that point COCO loaders (and their evaluators) at the toy set."""
+    options = []
+    for loader in loaders:
+        split = 'train' if loader == 'train' else 'val'
+        dataset = f'{loader}_dataloader.dataset'
+        options += [f'{dataset}.data_root={root}/',
+                    f'{dataset}.ann_file={root}/annotations/instances_{split}.json',
+                    f'{dataset}.data_prefix.img={split}/',
+                    f'{dataset}.metainfo.classes=(circle,square,triangle)']
+        if loader != 'train':
+            options.append(f'{loader}_evaluator.ann_file={root}/annotations/instances_val.json')
+    return options
 
 
 def test_coco_config_trains_with_two_gloo_processes_and_tests(toy_coco, tmp_path):
     """`tools/dist_train.sh configs/vidt_swin_nano_vkd.py 2` with the data swapped to the toy
-    set (and a nano teacher, to keep CPU time down), then export and `tools/test.py`."""
+    set, 3 classes for the student, and a nano teacher to keep CPU time down), then export and
+    `tools/test.py`."""
     work_dir = str(tmp_path / 'vkd')
-    options = data_options(toy_coco, 'train') + [
-        f'train_dataloader.dataset.ann_file={toy_coco}/annotations/instances_train.json',
-        'train_dataloader.dataset.data_prefix.img=train/', 'train_dataloader.dataset.indices=4',
-        'train_cfg.max_epochs=1', 'train_cfg.val_interval=2', 'default_hooks.logger.interval=1',
-        'model.student.backbone.init_cfg=None', 'model.teacher_ckpt=None',
+    options = data_options(toy_coco, 'train', 'val') + [
+        'train_dataloader.dataset.indices=4',
+        'train_cfg.max_epochs=1', 'default_hooks.logger.interval=1',
+        'model.student.backbone.init_cfg=None', 'model.student.bbox_head.num_classes=3',
+        'model.teacher_ckpt=None',
         f'model.teacher={COCO_NANO}'
     ]
     env = dict(os.environ, PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'],
@@ -81,15 +92,13 @@ def test_coco_config_trains_with_two_gloo_processes_and_tests(toy_coco, tmp_path
     assert 'Distributed training: True' in log
     for name in PAIRS:
         assert f'loss_vkd_{name}' in log
+    assert 'coco/bbox_mAP:' in log  # the validation after the last epoch, both ranks
 
     exported = str(tmp_path / 'student.pth')
     subprocess.run([sys.executable, 'tools/export_student.py', osp.join(work_dir, 'epoch_1.pth'),
                     exported], cwd=REPO_ROOT, check=True, capture_output=True, timeout=300)
     test_options = data_options(toy_coco, 'test') + [
-        f'test_dataloader.dataset.ann_file={toy_coco}/annotations/instances_val.json',
-        'test_dataloader.dataset.data_prefix.img=val/',
-        f'test_evaluator.ann_file={toy_coco}/annotations/instances_val.json',
-        'model.backbone.init_cfg=None'
+        'model.backbone.init_cfg=None', 'model.bbox_head.num_classes=3'
     ]
     result = subprocess.run([sys.executable, 'tools/test.py', COCO_NANO, exported, '--work-dir',
                              str(tmp_path / 'test'), '--cfg-options', *test_options],

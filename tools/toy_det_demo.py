@@ -34,7 +34,7 @@ def train(config, work_dir, epochs, extra=(), processes=1):
         cmd = ['bash', 'tools/dist_train.sh', config, str(processes)]
     else:
         cmd = [sys.executable, 'tools/train.py', config]
-    options = [f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs + 1}',
+    options = [f'train_cfg.max_epochs={epochs}', f'train_cfg.val_begin={epochs + 1}',
                f'param_scheduler.0.T_max={epochs}', f'param_scheduler.0.end={epochs}',
                f'train_dataloader.batch_size={GLOBAL_BATCH // processes}', *extra]
     run(cmd + ['--work-dir', work_dir, '--cfg-options'] + options,

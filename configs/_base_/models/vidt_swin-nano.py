@@ -25,7 +25,9 @@ model = dict(
         num_layers=6,
         return_intermediate=True,
         layer_cfg=dict(  # DeformableDetrTransformerDecoderLayer
-            self_attn_cfg=dict(embed_dims=256, num_heads=8, dropout=0.1, batch_first=True),
+            self_attn_cfg=dict(  # MultiheadAttention: dropout 0.1 on the weights and the output
+                embed_dims=256, num_heads=8, attn_drop=0.1,
+                dropout_layer=dict(type='Dropout', drop_prob=0.1), batch_first=True),
             cross_attn_cfg=dict(  # MultiScaleDeformableAttention
                 embed_dims=256, num_heads=8, num_levels=4, num_points=4, dropout=0.1,
                 batch_first=True),
