@@ -5,7 +5,8 @@ Steps, all at batch 2 (the recipe's images per GPU) on 640 x 640 images with two
 - forward: ``mode='tensor'`` under ``no_grad`` (eval mode);
 - plain step: ``mode='loss'``, backward and an AdamW step of the student alone;
 - V_kD step: the same with the distiller of configs/vidt_swin_nano_vkd.py, i.e. plus the frozen
-  teacher's forward and the 6 token pairs (orthogonal projectors, standardisation, smooth-L1).
+  teacher's forward and the 6 token pairs (orthogonal projectors, standardisation, smooth-L1);
+- the teacher's forward alone, the part of the V_kD step that no projector choice changes.
 The variants are timed interleaved (one step of each per round) and medians reported.
 
 Usage: python benchmarks/bench_vidt.py [--teacher base] [--rounds 3] [--size 640]
@@ -20,6 +21,7 @@ from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.structures import InstanceData
 
 import vkd_mm  # noqa: F401
@@ -58,6 +60,7 @@ def main():
     parser.add_argument('--size', type=int, default=640)
     args = parser.parse_args()
     register_all_modules()
+    MMLogger.get_current_instance().setLevel('WARNING')  # no init-weights report
     torch.manual_seed(0)
 
     student_cfg = Config.fromfile(NANO).model
@@ -86,6 +89,7 @@ def main():
         'forward (student)': forward,
         'plain train step': lambda: train_step(student.train(), plain_opt, inputs, samples),
         'V_kD train step': lambda: train_step(distiller.train(), vkd_opt, inputs, samples),
+        'teacher forward alone': lambda: distiller.forward_teacher(inputs, samples),
     }
     for run in variants.values():  # warm-up
         run()
