@@ -20,3 +20,13 @@ def _seed():
 def toy_data_root(tmp_path_factory):
     """A tiny toy shapes set: 8 training and 4 validation images per class."""
     return make_toy_shapes(str(tmp_path_factory.mktemp('toy_shapes')), {'train': 8, 'val': 4})
+
+
+@pytest.fixture(scope='module')
+def mmdet_scope():
+    """Build in MMDetection's scope, whatever scope an earlier test left as the default."""
+    from mmdet.utils import register_all_modules
+    from mmengine.registry import DefaultScope
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        yield

@@ -6,14 +6,13 @@ import pytest
 import torch
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
-from mmdet.utils import register_all_modules
 from mmengine.config import Config
 from mmengine.structures import InstanceData
 
 from vkd_mm.models.backbones import ViDTSwin
 from .conftest import REPO_ROOT
 
-register_all_modules()
+pytestmark = pytest.mark.usefixtures('mmdet_scope')
 VIDT_CONFIGS = {arch: osp.join(REPO_ROOT, f'configs/vidt/vidt_swin-{arch}_8xb2-50e_coco.py')
                 for arch in ('nano', 'tiny', 'small', 'base')}
 TOY_VIDT = osp.join(REPO_ROOT, 'configs/toy/vidt_swin-nano_toy-coco.py')

@@ -6,7 +6,6 @@ import sys
 import pytest
 import torch
 from mmdet.registry import MODELS
-from mmdet.utils import register_all_modules
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 
@@ -14,12 +13,12 @@ from vkd_mm.models.detectors import convert_official_vidt, to_official_vidt
 from vkd_mm.models.detectors.vidt_checkpoint import COCO_CATEGORY_IDS
 from .conftest import REPO_ROOT
 
-register_all_modules()
+pytestmark = pytest.mark.usefixtures('mmdet_scope')
 NANO = osp.join(REPO_ROOT, 'configs/vidt/vidt_swin-nano_8xb2-50e_coco.py')
 
 
 @pytest.fixture(scope='module')
-def nano():
+def nano(mmdet_scope):
     cfg = Config.fromfile(NANO).model
     cfg.backbone.init_cfg = None
     model = MODELS.build(cfg)

@@ -7,14 +7,13 @@ import sys
 import pytest
 import torch
 from mmdet.registry import MODELS
-from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
 from vkd_mm.datasets import make_toy_coco
 from .conftest import REPO_ROOT
 from .test_vidt import detection_batch
 
-register_all_modules()
+pytestmark = pytest.mark.usefixtures('mmdet_scope')
 TOY_VKD = osp.join(REPO_ROOT, 'configs/toy/vkd_vidt_swin-nano_toy-coco.py')
 COCO_VKD = osp.join(REPO_ROOT, 'configs/vidt_swin_nano_vkd.py')
 COCO_NANO = osp.join(REPO_ROOT, 'configs/vidt/vidt_swin-nano_8xb2-50e_coco.py')
