@@ -62,7 +62,7 @@ fi
     -r "$req/build.txt"
 "$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$repo"
 
-(cd / && "$venv/bin/python" -c 'import vkd_mm, mmdet.models, mmpretrain.models, mmagic.models') \
+(cd / && "$venv/bin/python" -c 'import vkd_mm, mmdet.models, mmpretrain.models, mmagic.models, mmagic.datasets.transforms') \
     || { echo "[setup_env] the installed stack does not import" >&2; exit 1; }
 echo "$digest" > "$stamp"
 echo "[setup_env] ready: $venv"

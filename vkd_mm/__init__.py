@@ -4,6 +4,7 @@ Importing the package registers its components in MMEngine's root registries (so
 every OpenMMLab scope find them by bare type name) and makes mmengine load local checkpoints
 with the installed torch (see :mod:`vkd_mm.utils.checkpoint`).
 """
+from . import datasets  # noqa: F401  registers the data sets
 from .engine import CategoryCostLoop
 from .hooks import CosineLossWeightHook, ProjectorDiagnosticsHook
 from .models import (BatchStandardize, BatchWhiten, ConvBottleneckProjector, KLDivergenceLoss,

@@ -6,6 +6,6 @@ so ``dict(type='OrthogonalProjector')`` resolves in a config of any of those sco
 scope prefix. Host types built from inside a vkd_mm component (a distiller's student, say) are
 looked up in the current default scope, as every OpenMMLab config expects.
 """
-from mmengine.registry import HOOKS, LOOPS, MODELS
+from mmengine.registry import DATASETS, HOOKS, LOOPS, MODELS
 
-__all__ = ['MODELS', 'HOOKS', 'LOOPS']
+__all__ = ['MODELS', 'HOOKS', 'LOOPS', 'DATASETS']

@@ -1,0 +1,19 @@
+# V_kD for the BigGAN discriminator (the paper's generative setting): a frozen CLIP ViT-B/32
+# image tower sees the same DiffAugmented real and fake images as D, fed as KD-DLGAN feeds it
+# ([-1, 1] RGB, nearest x7 to 224). D's 512-d embedding goes through an orthogonal projector
+# inside D; smooth-L1 to the teacher feature, in the discriminator steps.
+# CLIP weights: a local copy of openai/clip-vit-base-patch32 (transformers layout).
+clip_path = 'checkpoints/clip-vit-base-patch32'
+
+vkd_discriminator = dict(
+    type='VkDBigGANDiscriminator',
+    kd_channels=512,
+    kd_hidden_channels=1024,
+    teacher_channels=512,
+    projector=dict(type='OrthogonalProjector', orthogonal_map='matrix_exp'))
+clip_teacher = dict(
+    type='FrozenImageTeacher',
+    encoder=dict(type='CLIPImageEncoder', pretrained=clip_path),
+    input_mode='raw',
+    channel_order='BGR')
+vkd_loss = dict(type='VkDLoss', mode='smooth_l1', loss_weight=1.0)
