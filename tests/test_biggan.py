@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.hub import get_config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner, load_checkpoint
 
@@ -94,6 +95,16 @@ def test_gan_config_builds(path):
                                                       else 'Identity')
 
 
+def test_train_pipeline_flips_and_packs():
+    from mmcv.transforms import Compose
+    cfg = Config.fromfile(WHITEN_C10)
+    with DefaultScope.overwrite_default_scope('mmagic'):
+        pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
+        image = np.random.randint(0, 256, (32, 32, 3), dtype=np.uint8)
+        results = pipeline(dict(gt=image, gt_label=3, gt_channel_order='RGB'))
+    assert results['data_samples'].gt_img.shape == (3, 32, 32)
+
+
 def toy_run_cfg(path, toy_cifar, work_dir, inception, max_iters=8, kd_steps=None):
     """The config with toy data, tiny widths, a stand-in teacher and inception, and a short
     schedule, for the real MMEngine runner on CPU."""
@@ -175,7 +186,7 @@ def test_baseline_has_no_teacher_and_exports_into_the_stock_config(toy_cifar, in
     state = torch.load(exported, weights_only=False)['state_dict']
     assert state and all(k.startswith(('generator.', 'generator_ema.')) for k in state)
 
-    stock_cfg = Config.fromfile(STOCK_BIGGAN)
+    stock_cfg = get_config(STOCK_BIGGAN)
     with DefaultScope.overwrite_default_scope('mmagic'):
         stock = MODELS.build(stock_cfg.model)
     load_checkpoint(stock, exported, strict=False)
