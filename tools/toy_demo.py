@@ -57,16 +57,21 @@ def schedule(epochs, batch_size=None):
     return options
 
 
-def train(config, work_dir, epochs, extra=(), processes=1):
+def launch_training(config, work_dir, options, processes=1):
+    """tools/train.py (one process) or tools/dist_train.sh (several) with ``--cfg-options``,
+    logging to ``work_dir/train.log``."""
     os.makedirs(work_dir, exist_ok=True)
     if processes > 1:
         cmd = ['bash', 'tools/dist_train.sh', config, str(processes)]
     else:
         cmd = [sys.executable, 'tools/train.py', config]
-    # the global batch stays 32 whatever the process count
-    options = schedule(epochs, 32 // processes) + list(extra)
-    run(cmd + ['--work-dir', work_dir, '--cfg-options'] + options,
+    run(cmd + ['--work-dir', work_dir, '--cfg-options'] + list(options),
         osp.join(work_dir, 'train.log'))
+
+
+def train(config, work_dir, epochs, extra=(), processes=1):
+    # the global batch stays 32 whatever the process count
+    launch_training(config, work_dir, schedule(epochs, 32 // processes) + list(extra), processes)
     return osp.join(work_dir, f'epoch_{epochs}.pth')
 
 

@@ -16,7 +16,7 @@ import os.path as osp
 import re
 import sys
 
-from toy_demo import export, run
+from toy_demo import export, launch_training, run
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs/toy')
@@ -29,16 +29,10 @@ GLOBAL_BATCH = 4
 def train(config, work_dir, epochs, extra=(), processes=1):
     """Train with a cosine schedule of ``epochs``; the global batch is the same for any
     process count. Returns the last checkpoint."""
-    os.makedirs(work_dir, exist_ok=True)
-    if processes > 1:
-        cmd = ['bash', 'tools/dist_train.sh', config, str(processes)]
-    else:
-        cmd = [sys.executable, 'tools/train.py', config]
     options = [f'train_cfg.max_epochs={epochs}', f'train_cfg.val_begin={epochs + 1}',
                f'param_scheduler.0.T_max={epochs}', f'param_scheduler.0.end={epochs}',
                f'train_dataloader.batch_size={GLOBAL_BATCH // processes}', *extra]
-    run(cmd + ['--work-dir', work_dir, '--cfg-options'] + options,
-        osp.join(work_dir, 'train.log'))
+    launch_training(config, work_dir, options, processes)
     return osp.join(work_dir, f'epoch_{epochs}.pth')
 
 

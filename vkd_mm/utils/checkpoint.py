@@ -16,7 +16,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
 __all__ = ['register_trusted_local_loader', 'load_from_local_trusted', 'extract_state_dict',
-           'load_state_dict_checked']
+           'load_state_dict_checked', 'load_checkpoint_checked']
 
 _MAX_LISTED_KEYS = 10  # keys shown per category in a mismatch report
 
@@ -93,6 +93,15 @@ def load_state_dict_checked(model: nn.Module,
                   if k in own and v.shape == own[k].shape}
     model.load_state_dict(compatible, strict=False)
     return report
+
+
+def load_checkpoint_checked(model: nn.Module, filename: str, strict: bool = True,
+                            role: str = 'model') -> Dict[str, List[str]]:
+    """Read a checkpoint file in any layout :func:`extract_state_dict` knows and load it with
+    :func:`load_state_dict_checked`."""
+    checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
+    return load_state_dict_checked(model, extract_state_dict(checkpoint), strict=strict,
+                                   source=f'{role} checkpoint {filename}', role=role)
 
 
 def export_student_state_dict(checkpoint: Mapping,

@@ -8,11 +8,10 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmengine.model import BaseModel
-from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
 from vkd_mm.registry import MODELS
-from vkd_mm.utils import extract_state_dict, load_config, load_state_dict_checked
+from vkd_mm.utils import load_checkpoint_checked, load_config
 from ..recorder import FeatureRecorder
 from ..tokens import channel_dim
 from .feature_pair import DistillPair, FeatureSource
@@ -169,9 +168,7 @@ class VkDDistiller(BaseModel):
 
     def load_teacher_checkpoint(self, filename: str, strict: bool = True) -> None:
         """Load teacher weights from ``filename``; see :func:`load_state_dict_checked`."""
-        checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
-        load_state_dict_checked(self.teacher, extract_state_dict(checkpoint), strict=strict,
-                                source=f'teacher checkpoint {filename}', role='teacher')
+        load_checkpoint_checked(self.teacher, filename, strict=strict, role='teacher')
 
     def train(self, mode: bool = True) -> 'VkDDistiller':
         """Set the student's mode; the teacher always stays in eval mode."""

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from vkd_mm.registry import MODELS
+from vkd_mm.utils import load_checkpoint_checked
 
 __all__ = ['CLIPImageEncoder', 'FrozenImageTeacher']
 
@@ -79,10 +80,7 @@ class FrozenImageTeacher(nn.Module):
             raise ValueError(f"channel_order must be 'BGR' or 'RGB', got {channel_order!r}")
         self.encoder = MODELS.build(encoder)
         if checkpoint is not None:
-            from vkd_mm.utils import extract_state_dict, load_state_dict_checked
-            from mmengine.runner.checkpoint import CheckpointLoader
-            state = extract_state_dict(CheckpointLoader.load_checkpoint(checkpoint, 'cpu'))
-            load_state_dict_checked(self.encoder, state, source=checkpoint, role='teacher')
+            load_checkpoint_checked(self.encoder, checkpoint, role='teacher')
         self.input_size = input_size or getattr(self.encoder, 'image_size', 224)
         self.input_mode = input_mode
         self.channel_order = channel_order
