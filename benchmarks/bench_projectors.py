@@ -11,6 +11,7 @@ forward under no_grad, pooled 192 -> 3024 projection, layer-norm target, smooth-
 with each projector, as a ratio to the same step with a linear projector.
 
 Usage: python benchmarks/bench_projectors.py [--batch 256] [--step-batch 16] [--rounds 5]
+       [--skip-step] [--device cuda]  (part 1 on a GPU; part 2 runs on the CPU)
 """
 import argparse
 import statistics
@@ -57,6 +58,8 @@ def cholesky_qr_extra_flops(batch: int, d_s: int, d_t: int) -> float:
 def time_once(fn: Callable[[], None]) -> float:
     start = time.perf_counter()
     fn()
+    if torch.cuda.is_initialized():
+        torch.cuda.synchronize()
     return time.perf_counter() - start
 
 
@@ -84,16 +87,18 @@ def projector_step(projector: nn.Module, x: torch.Tensor, target: torch.Tensor):
     return step
 
 
-def bench_projectors(batch: int, rounds: int) -> None:
-    print(f'\n## Projector forward + backward (+ smooth-L1), B={batch}, '
-          f'{torch.get_num_threads()} threads, median of interleaved rounds\n')
+def bench_projectors(batch: int, rounds: int, device: torch.device) -> None:
+    where = torch.cuda.get_device_name(device) if device.type == 'cuda' else \
+        f'{torch.get_num_threads()} threads'
+    print(f'\n## Projector forward + backward (+ smooth-L1), B={batch}, {where}, '
+          'median of interleaved rounds\n')
     print('| d_s -> d_t | map | time | vs linear | FLOP bound vs linear |')
     print('|---|---|---|---|---|')
     for d_s, d_t in WIDTHS:
         torch.manual_seed(0)
-        x = torch.randn(batch, d_s, requires_grad=True)
-        target = torch.randn(batch, d_t)
-        steps = {name: projector_step(p, x, target)
+        x = torch.randn(batch, d_s, device=device, requires_grad=True)
+        target = torch.randn(batch, d_t, device=device)
+        steps = {name: projector_step(p.to(device), x, target)
                  for name, p in build_projectors(d_s, d_t).items()}
         medians = interleaved_medians(steps, rounds)
         base = medians['linear']
@@ -161,9 +166,10 @@ def main() -> None:
     parser.add_argument('--step-batch', type=int, default=16)
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--skip-step', action='store_true', help='only part 1')
+    parser.add_argument('--device', default='cpu', help="part 1's device, 'cpu' or 'cuda'")
     args = parser.parse_args()
     print(f'torch {torch.__version__}')
-    bench_projectors(args.batch, args.rounds)
+    bench_projectors(args.batch, args.rounds, torch.device(args.device))
     if not args.skip_step:
         bench_distillation_step(args.step_batch, args.rounds)
 

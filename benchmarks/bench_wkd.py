@@ -3,11 +3,12 @@
 The official algorithm (JiamingLv/WKD, ``WKD.py``) deletes the target class from every sample,
 so it builds B x (n-1) x (n-1) costs, kernels and plans. vkd_mm shares one n x n kernel and
 zeroes the target in the marginals. Each variant runs in a fresh subprocess, so its peak memory
-is its own: the table gives the median time of a few steps and the peak resident memory above
-the process's baseline (inputs and kernels made), and the largest difference between the two
-losses.
+is its own: after one untimed warm-up step, the table gives the median time of ``--repeats``
+steps and the peak memory above the process's baseline (inputs and kernels made): resident
+memory on the CPU, allocated memory on a GPU. It also gives the largest differences between the
+two losses and between the two gradients (first 1000 entries).
 
-Usage: python benchmarks/bench_wkd.py [--repeats 3]
+Usage: python benchmarks/bench_wkd.py [--repeats 5] [--device cpu|cuda]
 """
 import argparse
 import json
@@ -53,17 +54,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker(variant: str, batch: int, classes: int, repeats: int) -> None:
+def worker(variant: str, batch: int, classes: int, repeats: int, device: str) -> None:
     torch.manual_seed(0)
     cost = 1 - torch.exp(-torch.rand(classes, classes))
     cost = (cost + cost.t()) / 2
     cost.fill_diagonal_(0)
-    student = (torch.randn(batch, classes) * 3).requires_grad_()
-    teacher = torch.randn(batch, classes) * 3
-    labels = torch.randint(0, classes, (batch, ))
+    cost = cost.to(device)
+    student = (torch.randn(batch, classes, device=device) * 3).requires_grad_()
+    teacher = torch.randn(batch, classes, device=device) * 3
+    labels = torch.randint(0, classes, (batch, ), device=device)
     shared_cost = cost.clamp_min(0) + 1e-8
     kernel = torch.exp(-shared_cost / EPS)
     kernel_cost = kernel * shared_cost
+    cuda = device.startswith('cuda')
 
     def step():
         student.grad = None
@@ -77,40 +80,53 @@ def worker(variant: str, batch: int, classes: int, repeats: int) -> None:
         loss.backward()
         return loss.item()
 
-    baseline = peak_rss_mb()
+    if cuda:
+        torch.cuda.synchronize()
+        baseline = torch.cuda.memory_allocated()
+        torch.cuda.reset_peak_memory_stats()
+    else:
+        baseline = peak_rss_mb()
+    step()
     times, losses = [], []
     for _ in range(repeats):
         start = time.perf_counter()
         losses.append(step())
+        if cuda:
+            torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
-    print(json.dumps(dict(time=statistics.median(times), peak_mb=peak_rss_mb() - baseline,
-                          loss=losses[-1], grad=student.grad.flatten()[:1000].tolist())))
+    peak_mb = (torch.cuda.max_memory_allocated() - baseline) / 2**20 if cuda else \
+        peak_rss_mb() - baseline
+    print(json.dumps(dict(time=statistics.median(times), peak_mb=peak_mb, loss=losses[-1],
+                          grad=student.grad.flatten()[:1000].tolist())))
 
 
-def run_worker(variant: str, batch: int, classes: int, repeats: int) -> dict:
+def run_worker(variant: str, batch: int, classes: int, repeats: int, device: str) -> dict:
     result = subprocess.run([sys.executable, __file__, '--worker', variant, str(batch),
-                             str(classes), '--repeats', str(repeats)], capture_output=True,
-                            text=True, check=True)
+                             str(classes), '--repeats', str(repeats), '--device', device],
+                            capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--worker', nargs=3, metavar=('VARIANT', 'B', 'N'))
-    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
     args = parser.parse_args()
     if args.worker:
         variant, batch, classes = args.worker
-        worker(variant, int(batch), int(classes), args.repeats)
+        worker(variant, int(batch), int(classes), args.repeats, args.device)
         return
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-          f'T={TEMPERATURE}, eps={EPS}, {ITERATIONS} Sinkhorn iterations\n')
+    where = torch.cuda.get_device_name() if args.device.startswith('cuda') else \
+        f'CPU, {torch.get_num_threads()} threads'
+    print(f'torch {torch.__version__}, {where}, T={TEMPERATURE}, eps={EPS}, '
+          f'{ITERATIONS} Sinkhorn iterations, medians of {args.repeats} after a warm-up step\n')
     print('| B | n | dense (official) | shared (vkd_mm) | speed-up | dense peak | shared peak '
           '| memory ratio | loss diff | grad diff |')
     print('|---|---|---|---|---|---|---|---|---|---|')
     for batch, classes in SETTINGS:
-        dense = run_worker('dense', batch, classes, args.repeats)
-        shared = run_worker('shared', batch, classes, args.repeats)
+        dense = run_worker('dense', batch, classes, args.repeats, args.device)
+        shared = run_worker('shared', batch, classes, args.repeats, args.device)
         grad_diff = max(abs(a - b) for a, b in zip(dense['grad'], shared['grad']))
         print(f"| {batch} | {classes} | {dense['time'] * 1e3:.1f} ms | "
               f"{shared['time'] * 1e3:.2f} ms | {dense['time'] / shared['time']:.0f}x | "

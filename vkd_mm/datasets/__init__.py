@@ -1,4 +1,4 @@
-from .cifar import CIFAR10Subset, CIFAR100Subset, subset_indices
+from vkd_mm.utils.optional import host_component_getattr, host_installed
 from .toy_cifar import make_toy_cifar
 from .toy_coco import TOY_COCO_CLASSES, make_toy_coco
 from .toy_shapes import (TOY_SHAPE_CLASSES, draw_shape, make_toy_shapes, noisy_background,
@@ -6,6 +6,14 @@ from .toy_shapes import (TOY_SHAPE_CLASSES, draw_shape, make_toy_shapes, noisy_b
 
 __all__ = [
     'TOY_SHAPE_CLASSES', 'draw_shape', 'make_toy_shapes', 'noisy_background', 'paint_shape',
-    'TOY_COCO_CLASSES', 'make_toy_coco', 'CIFAR10Subset', 'CIFAR100Subset', 'subset_indices',
-    'make_toy_cifar'
+    'TOY_COCO_CLASSES', 'make_toy_coco', 'make_toy_cifar'
 ]
+# the CIFAR subsets extend MMagic's CIFAR10 and take MMPretrain's CIFAR-100 class names
+if host_installed('mmagic') and host_installed('mmpretrain'):
+    from .cifar import CIFAR10Subset, CIFAR100Subset, subset_indices
+    __all__ += ['CIFAR10Subset', 'CIFAR100Subset', 'subset_indices']
+
+__getattr__ = host_component_getattr(__name__, {
+    name: ('mmagic', 'mmpretrain')
+    for name in ('CIFAR10Subset', 'CIFAR100Subset', 'subset_indices')
+})

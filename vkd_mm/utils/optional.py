@@ -1,0 +1,47 @@
+"""Host libraries are optional.
+
+vkd_mm itself needs only torch and mmengine: the projectors, normalisers, losses, the distiller
+and the hooks work with any MMEngine model. The components written for one host library (ViDT
+for MMDetection, the DeiT parts for MMPretrain, BigGAN for MMagic) are imported and registered
+only when that library is installed. Asking for one whose library is missing raises an
+ImportError that names the library and its requirements file, instead of failing
+``import vkd_mm`` for everyone.
+"""
+from importlib.util import find_spec
+from typing import Callable, Dict, Tuple
+
+HOST_LIBRARIES = {'mmdet': 'MMDetection', 'mmpretrain': 'MMPretrain', 'mmagic': 'MMagic'}
+
+
+def host_installed(package: str) -> bool:
+    """Whether a host library (``'mmdet'``, ``'mmpretrain'`` or ``'mmagic'``) is installed.
+
+    A library that is installed but fails to import is reported by its own import error.
+    """
+    return find_spec(package) is not None
+
+
+def missing_host_error(name: str, packages: Tuple[str, ...]) -> ImportError:
+    """The error for asking for ``name`` when one of ``packages`` is not installed."""
+    missing = [package for package in packages if not host_installed(package)]
+    needs = ' and '.join(f'{HOST_LIBRARIES[package]} ({package})' for package in missing)
+    files = ' '.join(f'-r requirements/{package}.txt' for package in missing)
+    return ImportError(f'{name} needs {needs}, which is not installed; install it with '
+                       f'pip install -c requirements/constraints.txt {files}')
+
+
+def host_component_getattr(module: str,
+                           components: Dict[str, Tuple[str, ...]]) -> Callable[[str], None]:
+    """A module ``__getattr__`` that explains the host-library components that were skipped.
+
+    Args:
+        module (str): the module's ``__name__``.
+        components (dict): component name -> the host libraries it needs.
+    """
+
+    def __getattr__(name: str):
+        if name in components:
+            raise missing_host_error(name, components[name])
+        raise AttributeError(f'module {module!r} has no attribute {name!r}')
+
+    return __getattr__
