@@ -1,13 +1,21 @@
 """The fast paths on a CUDA device: same numbers as on the CPU, fp32 where it matters under
 autocast. Skipped where no GPU is present (CI); run them with ``pytest tests/test_cuda.py`` on a
 machine with one."""
+import math
+
 import pytest
 import torch
 from torch.nn import functional as F
 
+from mmengine.model import BaseModel
+from mmengine.runner import Runner
+from torch import nn
+from torch.utils.data import Dataset
+
 from vkd_mm.models import BatchWhiten, OrthogonalProjector, VkDLoss, WKDLogitLoss
 from vkd_mm.models.losses import sinkhorn_distance
 from vkd_mm.models.projectors import ORTHOGONAL_MAPS
+from vkd_mm.registry import MODELS
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')
 
@@ -80,3 +88,80 @@ def test_batch_whiten_on_cuda_under_autocast_gives_identity_covariance():
     covariance = centred.t() @ centred / (y.shape[0] - 1)
     torch.testing.assert_close(covariance, torch.eye(16, dtype=torch.float64, device='cuda'),
                                atol=1e-4, rtol=0)
+
+
+class TinyConvClassifier(BaseModel):
+    """A plain MMEngine model (conv -> BN -> ReLU -> pool -> linear) for the distiller on CUDA."""
+
+    def __init__(self, width: int, num_classes: int = 4, data_preprocessor=None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor)
+        self.body = nn.Sequential(nn.Conv2d(3, width, 3, padding=1), nn.BatchNorm2d(width),
+                                  nn.ReLU())
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Linear(width, num_classes)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        logits = self.head(self.pool(self.body(inputs)).flatten(1))
+        if mode == 'loss':
+            return dict(loss_cls=F.cross_entropy(logits, data_samples))
+        return logits
+
+
+class RandomImages(Dataset):
+
+    def __len__(self) -> int:
+        return 64
+
+    def __getitem__(self, index: int) -> dict:
+        generator = torch.Generator().manual_seed(index)
+        return dict(inputs=torch.randn(3, 16, 16, generator=generator),
+                    data_samples=index % 4)
+
+
+def distillation_runner(work_dir: str, max_iters: int, resume: bool, amp: bool = True) -> Runner:
+    """A real MMEngine runner distilling a width-32 into a width-8 conv net with V_kD."""
+    optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16') if amp else dict()
+    MODELS.register_module('TinyConvClassifier', module=TinyConvClassifier, force=True)
+    return Runner(
+        model=dict(
+            type='VkDDistiller',
+            student=dict(type='TinyConvClassifier', width=8),
+            teacher=dict(type='TinyConvClassifier', width=32),
+            distill=[
+                dict(name='pooled',
+                     student=dict(path='pool', channels=8),
+                     teacher=dict(path='pool', channels=32),
+                     projector=dict(type='OrthogonalProjector', orthogonal_map='matrix_exp'),
+                     teacher_norm=dict(type='BatchStandardize'),
+                     loss=dict(type='VkDLoss', mode='smooth_l1'))
+            ]),
+        work_dir=work_dir,
+        train_dataloader=dict(dataset=RandomImages(), batch_size=16,
+                              sampler=dict(type='DefaultSampler', shuffle=True),
+                              collate_fn=dict(type='default_collate')),
+        train_cfg=dict(by_epoch=False, max_iters=max_iters),
+        optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+                           **optim_wrapper),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4),
+                           logger=dict(type='LoggerHook', interval=1)),
+        resume=resume,
+        default_scope=None)
+
+
+def test_distiller_trains_with_amp_on_cuda_and_resumes(tmp_path):
+    runner = distillation_runner(str(tmp_path), max_iters=4, resume=False)
+    runner.train()
+    model = runner.model
+    assert next(model.projectors.parameters()).is_cuda
+    loss = runner.message_hub.get_scalar('train/loss_vkd_pooled').current()
+    assert math.isfinite(loss)
+    assert not model.teacher.training and all(p.grad is None for p in model.teacher.parameters())
+    weight = model.projectors['pooled'].weight.detach().double()
+    assert (weight.t() @ weight - torch.eye(8, dtype=torch.float64, device='cuda')).abs().max() \
+        < 1e-5
+
+    resumed = distillation_runner(str(tmp_path), max_iters=6, resume=True)
+    resumed.train()
+    # AdamW's step count shows the optimiser state came back from iteration 4
+    steps = {int(state['step']) for state in resumed.optim_wrapper.optimizer.state.values()}
+    assert resumed.iter == 6 and steps == {6}
