@@ -58,11 +58,12 @@ class VkDBigGANDiscriminator(BigGANDiscriminator):
         Args:
             x (Tensor): images (B, 3, H, W).
             label (Tensor, optional): class labels (B, ).
-            return_features (bool): also return the student embedding.
+            return_features (bool): also return the projected student embedding.
 
         Returns:
             Tensor | tuple: the realness logit (B, 1), and with ``return_features`` the
-            embedding (B, kd_channels) before the projector.
+            embedding through ``kd_head`` and ``projector``, (B, teacher_channels). The
+            projector runs here, inside D's forward, so that D's DDP wrapper sees it.
         """
         pooled = x
         for conv_block in self.conv_blocks:
@@ -73,5 +74,5 @@ class VkDBigGANDiscriminator(BigGANDiscriminator):
         if self.num_classes > 0:
             out = out + torch.sum(self.proj_y(label) * pooled, dim=1, keepdim=True)
         if return_features:
-            return out, self.kd_head(pooled)
+            return out, self.projector(self.kd_head(pooled))
         return out

@@ -115,17 +115,17 @@ class VkDBigGAN(BigGAN):
             teacher.to(images.device)
         return teacher(images)
 
-    def vkd_losses(self, images: torch.Tensor, embeddings: torch.Tensor,
+    def vkd_losses(self, images: torch.Tensor, projected: torch.Tensor,
                    names: Sequence[str]) -> Dict[str, torch.Tensor]:
         """``loss_vkd_<name>`` per equal chunk of the batch (e.g. fake, real).
 
         Args:
             images (Tensor): the augmented images D saw, (k * B, 3, H, W).
-            embeddings (Tensor): D's embeddings of them, (k * B, C_s).
+            projected (Tensor): D's projected embeddings of them, (k * B, C_t).
             names (Sequence[str]): one name per chunk of B.
         """
         targets = self.teacher_features(images).chunk(len(names))
-        projected = self.discriminator.projector(embeddings).chunk(len(names))
+        projected = projected.chunk(len(names))
         return {f'loss_vkd_{name}': self.kd_loss(student, self.teacher_norm(target))
                 for name, student, target in zip(names, projected, targets)}
 
@@ -148,7 +148,7 @@ class VkDBigGAN(BigGAN):
         labels = torch.cat([fake_labels.view(-1), real_labels.view(-1)])
         with_kd = self.teacher is not None and 'discriminator' in self.kd_steps
         if with_kd:
-            preds, embeddings = self.discriminator(images, label=labels, return_features=True)
+            preds, projected = self.discriminator(images, label=labels, return_features=True)
         else:
             preds = self.discriminator(images, label=labels)
         pred_fake, pred_real = preds.split(batch)
@@ -160,7 +160,7 @@ class VkDBigGAN(BigGAN):
             if lecam is not None:
                 losses['loss_lecam'] = lecam
         if with_kd:
-            losses.update(self.vkd_losses(images, embeddings, ('fake', 'real')))
+            losses.update(self.vkd_losses(images, projected, ('fake', 'real')))
         parsed_loss, log_vars = self.parse_losses(losses)
         optimizer_wrapper.update_params(parsed_loss)
         return log_vars
@@ -174,12 +174,12 @@ class VkDBigGAN(BigGAN):
         images = self.diff_augment(fake_imgs)
         with_kd = self.teacher is not None and 'generator' in self.kd_steps
         if with_kd:
-            preds, embeddings = self.discriminator(images, label=labels, return_features=True)
+            preds, projected = self.discriminator(images, label=labels, return_features=True)
         else:
             preds = self.discriminator(images, label=labels)
         losses = dict(loss_gen=-preds.mean())
         if with_kd:
-            losses.update(self.vkd_losses(images, embeddings, ('gen_fake', )))
+            losses.update(self.vkd_losses(images, projected, ('gen_fake', )))
         parsed_loss, log_vars = self.parse_losses(losses)
         optimizer_wrapper.update_params(parsed_loss)
         return log_vars
