@@ -214,9 +214,11 @@ def run_dist_train(config: str, work_dir: str, port: str, *extra: str) -> str:
 def test_two_process_gloo_training_resumes(toy_cifar, inception, tmp_path):
     """tools/dist_train.sh, 2 CPU processes: MMagic's MMSeparateDistributedDataParallel wraps
     G and D (the projector runs inside D's forward), past a generator step, with FID / IS on
-    the gathered samples, then --resume from the checkpoint."""
+    the gathered samples, then --resume from the checkpoint; the teacher features are whitened
+    with a running covariance averaged over the processes, which resumes too."""
     work_dir = str(tmp_path / 'work')
     cfg = toy_run_cfg(WHITEN_C10, toy_cifar, work_dir, inception, max_iters=8)
+    cfg.model.teacher_norm = dict(type='RunningWhiten', channels=512)
     config = str(tmp_path / 'vkd_gan_ddp.py')
     cfg.dump(config)
     log = run_dist_train(config, work_dir, '29623')
@@ -232,3 +234,5 @@ def test_two_process_gloo_training_resumes(toy_cifar, inception, tmp_path):
     checkpoint = torch.load(osp.join(work_dir, 'iter_12.pth'), map_location='cpu',
                             weights_only=False)
     assert checkpoint['meta']['iter'] == 12
+    # fake and real are whitened in each of the 12 discriminator steps
+    assert int(checkpoint['state_dict']['teacher_norm.num_batches_tracked']) == 24

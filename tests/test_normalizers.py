@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from vkd_mm.models import BatchStandardize, BatchWhiten, SampleLayerNorm
+from vkd_mm.models import BatchStandardize, BatchWhiten, RunningWhiten, SampleLayerNorm
 from vkd_mm.models.normalizers import ledoit_wolf_shrinkage
 
 
@@ -79,3 +79,55 @@ def test_normalizers_compute_in_fp32_under_autocast(normalizer):
 def test_invalid_shrinkage_is_rejected():
     with pytest.raises(ValueError, match='shrinkage'):
         BatchWhiten(shrinkage=1.5)
+
+
+def test_running_whiten_starts_from_the_shrunk_batch_estimate_then_averages():
+    x1, x2 = torch.randn(10, 32), torch.randn(10, 32)
+    running = RunningWhiten(channels=32, momentum=0.1)
+    y1 = running(x1)
+    torch.testing.assert_close(y1, BatchWhiten()(x1))
+    centred = (x2 - x2.mean(0)).double()
+    expected = 0.9 * running.running_covariance + 0.1 * centred.t() @ centred / 9
+    running(x2)
+    torch.testing.assert_close(running.running_covariance, expected)
+    assert int(running.num_batches_tracked) == 2
+    running.eval()
+    before = running.running_covariance.clone()
+    running(x1)
+    assert torch.equal(running.running_covariance, before)
+
+
+def test_running_whiten_reaches_full_rank_from_batches_smaller_than_the_width():
+    """Batches of 20 in 64 dimensions: one batch spans 19 directions, the running estimate
+    approaches the true covariance, and whitens held-out data to nearly identity."""
+    generator = torch.Generator().manual_seed(0)
+    mixing = torch.randn(64, 64, generator=generator) / 8 + torch.eye(64)
+    truth = (mixing.t() @ mixing).double()
+    running = RunningWhiten(channels=64, momentum=0.02)
+    for _ in range(600):
+        running(torch.randn(20, 64, generator=generator) @ mixing)
+    error = (running.running_covariance - truth).norm() / truth.norm()
+    single = BatchWhiten().covariance(
+        (lambda x: (x - x.mean(0)).double())(torch.randn(20, 64, generator=generator) @ mixing))
+    assert error < 0.2 < (single - truth).norm() / truth.norm()
+    assert torch.linalg.matrix_rank(running.running_covariance) == 64
+    running.eval()
+    held_out = running(torch.randn(20000, 64, generator=generator) @ mixing)
+    assert (channel_covariance(held_out) - torch.eye(64, dtype=torch.float64)).abs().max() < 0.2
+
+
+def test_running_whiten_statistics_are_saved_and_restored():
+    running = RunningWhiten(channels=8)
+    for _ in range(3):
+        running(torch.randn(6, 8))
+    restored = RunningWhiten(channels=8)
+    restored.load_state_dict(running.state_dict())
+    assert int(restored.num_batches_tracked) == 3
+    torch.testing.assert_close(restored.running_covariance, running.running_covariance)
+
+
+def test_running_whiten_names_both_widths():
+    with pytest.raises(ValueError, match='built for 8 channels but got features with 6'):
+        RunningWhiten(channels=8)(torch.randn(4, 6))
+    with pytest.raises(ValueError, match='momentum'):
+        RunningWhiten(channels=8, momentum=0.0)

@@ -9,7 +9,8 @@ from .engine import CategoryCostLoop
 from .hooks import CosineLossWeightHook, ProjectorDiagnosticsHook
 from .models import (BatchStandardize, BatchWhiten, ConvBottleneckProjector, KLDivergenceLoss,
                      LinearProjector, MLPProjector, OrthogonalProjector, ProjectorEnsemble,
-                     SampleLayerNorm, VkDDistiller, VkDLoss, WKDFeatureLoss, WKDLogitLoss)
+                     RunningWhiten, SampleLayerNorm, VkDDistiller, VkDLoss, WKDFeatureLoss,
+                     WKDLogitLoss)
 from .utils import register_trusted_local_loader
 from .version import __version__
 
@@ -17,7 +18,7 @@ register_trusted_local_loader()
 
 __all__ = [
     '__version__', 'OrthogonalProjector', 'LinearProjector', 'MLPProjector', 'ProjectorEnsemble',
-    'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'VkDLoss', 'VkDDistiller',
-    'ProjectorDiagnosticsHook', 'CosineLossWeightHook', 'CategoryCostLoop', 'WKDLogitLoss',
+    'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'RunningWhiten', 'VkDLoss',
+    'VkDDistiller', 'ProjectorDiagnosticsHook', 'CosineLossWeightHook', 'CategoryCostLoop', 'WKDLogitLoss',
     'WKDFeatureLoss', 'KLDivergenceLoss', 'ConvBottleneckProjector'
 ]

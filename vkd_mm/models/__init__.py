@@ -1,15 +1,16 @@
 from vkd_mm.utils.optional import host_component_getattr, host_installed
 from .distillers import DistillPair, FeatureSource, VkDDistiller
 from .losses import KLDivergenceLoss, VkDLoss, WKDFeatureLoss, WKDLogitLoss, vkd_loss
-from .normalizers import BatchStandardize, BatchWhiten, FeatureNormalizer, SampleLayerNorm
+from .normalizers import (BatchStandardize, BatchWhiten, FeatureNormalizer, RunningWhiten,
+                          SampleLayerNorm)
 from .projectors import (ConvBottleneckProjector, LinearProjector, MLPProjector,
                          OrthogonalProjector, ProjectorEnsemble, TokenProjector)
 from .recorder import FeatureRecorder
 
 __all__ = [
     'VkDDistiller', 'DistillPair', 'FeatureSource', 'VkDLoss', 'vkd_loss', 'FeatureNormalizer',
-    'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'TokenProjector', 'OrthogonalProjector',
-    'LinearProjector', 'MLPProjector', 'ProjectorEnsemble', 'FeatureRecorder', 'WKDLogitLoss',
+    'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'RunningWhiten', 'TokenProjector',
+    'OrthogonalProjector', 'LinearProjector', 'MLPProjector', 'ProjectorEnsemble', 'FeatureRecorder', 'WKDLogitLoss',
     'WKDFeatureLoss', 'ConvBottleneckProjector', 'KLDivergenceLoss'
 ]
 
