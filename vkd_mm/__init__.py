@@ -19,6 +19,6 @@ register_trusted_local_loader()
 __all__ = [
     '__version__', 'OrthogonalProjector', 'LinearProjector', 'MLPProjector', 'ProjectorEnsemble',
     'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'RunningWhiten', 'VkDLoss',
-    'VkDDistiller', 'ProjectorDiagnosticsHook', 'CosineLossWeightHook', 'CategoryCostLoop', 'WKDLogitLoss',
-    'WKDFeatureLoss', 'KLDivergenceLoss', 'ConvBottleneckProjector'
+    'VkDDistiller', 'ProjectorDiagnosticsHook', 'CosineLossWeightHook', 'CategoryCostLoop',
+    'WKDLogitLoss', 'WKDFeatureLoss', 'KLDivergenceLoss', 'ConvBottleneckProjector'
 ]

@@ -10,8 +10,9 @@ from .recorder import FeatureRecorder
 __all__ = [
     'VkDDistiller', 'DistillPair', 'FeatureSource', 'VkDLoss', 'vkd_loss', 'FeatureNormalizer',
     'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'RunningWhiten', 'TokenProjector',
-    'OrthogonalProjector', 'LinearProjector', 'MLPProjector', 'ProjectorEnsemble', 'FeatureRecorder', 'WKDLogitLoss',
-    'WKDFeatureLoss', 'ConvBottleneckProjector', 'KLDivergenceLoss'
+    'OrthogonalProjector', 'LinearProjector', 'MLPProjector', 'ProjectorEnsemble',
+    'FeatureRecorder', 'WKDLogitLoss', 'WKDFeatureLoss', 'ConvBottleneckProjector',
+    'KLDivergenceLoss'
 ]
 
 # components for one host library: imported (and registered) only where it is installed
