@@ -66,3 +66,18 @@ def test_installed_hosts_register_their_components():
     from vkd_mm.models import ViDT, VkDBigGAN
     from vkd_mm.registry import MODELS
     assert MODELS.get('ViDT') is ViDT and MODELS.get('VkDBigGAN') is VkDBigGAN
+
+
+def test_a_detection_install_without_mmagic_registers_vidt():
+    """The common case: MMDetection (and MMPretrain) installed, MMagic's old pins not."""
+    result = subprocess.run([sys.executable, '-c', textwrap.dedent('''
+        import sys
+        sys.modules['mmagic'] = None
+        import vkd_mm
+        from vkd_mm.registry import MODELS
+        from vkd_mm.models import ViDT, DeiTDistillHead
+        assert MODELS.get('ViDT') is ViDT and MODELS.get('VkDBigGAN') is None
+        print('detection ok')
+    ''')], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert 'detection ok' in result.stdout
