@@ -183,3 +183,10 @@ def test_skew_exp_columns_sums_each_stage_to_round_off():
     torch.testing.assert_close(columns.double(), expected, atol=1e-6, rtol=0)
     columns.sum().backward()
     assert torch.isfinite(skew.grad).all() and skew.grad.abs().sum() > 0
+
+
+def test_a_non_finite_generator_gives_a_non_finite_matrix_not_an_error():
+    projector = OrthogonalProjector(48, 300, orthogonal_map='matrix_exp')
+    with torch.no_grad():
+        projector.orthogonal_map.generator[0, 5] = float('nan')
+    assert not torch.isfinite(projector.weight).all()

@@ -219,7 +219,9 @@ class MatrixExpMap(OrthogonalMap):
             skew = upper - upper.t()
             size, thin = skew.shape[0], min(self.in_channels, self.out_channels)
             if 2 * thin <= size:
-                stages = max(1, math.ceil(_spectral_radius(skew.detach().double()) / 2))
+                radius = _spectral_radius(skew.detach().double())
+                # a non-finite generator (a diverged run) takes the Pade path and stays so
+                stages = max(1, math.ceil(radius / 2)) if math.isfinite(radius) else size
                 if stages * thin <= size:
                     if self.is_tall:  # exp(S)[:, :d_s]
                         return skew_exp_columns(skew, thin, stages)
