@@ -190,3 +190,15 @@ def test_a_non_finite_generator_gives_a_non_finite_matrix_not_an_error():
     with torch.no_grad():
         projector.orthogonal_map.generator[0, 5] = float('nan')
     assert not torch.isfinite(projector.weight).all()
+
+
+@pytest.mark.parametrize('upstream_scale', [1e-6, 1.0, 1e4])
+def test_square_matrix_exp_gradient_is_accurate_at_any_gradient_scale(upstream_scale):
+    projector = OrthogonalProjector(96, 96, orthogonal_map='matrix_exp')
+    expected = reference_matrix_exp(projector)
+    upstream = torch.randn_like(expected) * upstream_scale
+    got = torch.autograd.grad((projector.weight * upstream.float()).sum(),
+                              projector.orthogonal_map.generator)[0]
+    want = torch.autograd.grad((expected * upstream).sum(),
+                               projector.orthogonal_map.generator)[0]
+    assert (got.double() - want).abs().max() < 1e-5 * want.abs().max()
