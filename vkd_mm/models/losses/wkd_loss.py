@@ -126,7 +126,7 @@ def sinkhorn_distance(student_probs: torch.Tensor,
                       teacher_probs: torch.Tensor,
                       kernel: torch.Tensor,
                       kernel_cost: torch.Tensor,
-                      init_scaling: torch.Tensor,
+                      init_scaling: Optional[torch.Tensor] = None,
                       iterations: int = 10,
                       init_product: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Entropic OT distance <P, C> between batches of histograms that share one kernel.
@@ -144,7 +144,7 @@ def sinkhorn_distance(student_probs: torch.Tensor,
         teacher_probs (Tensor): q, (B, n), the column marginals (``w2``).
         kernel (Tensor): K = exp(-C / eps), (n, n).
         kernel_cost (Tensor): K * C, (n, n).
-        init_scaling (Tensor): u_0, (B, n).
+        init_scaling (Tensor, optional): u_0, (B, n); not needed with ``init_product``.
         iterations (int): Sinkhorn iterations. Default: 10 (official).
         init_product (Tensor, optional): u_0^T K, (B, n), when the caller has it more cheaply
             than the product (for WKD-L's u_0 it is a column sum minus one row of K).
@@ -162,6 +162,8 @@ def sinkhorn_distance(student_probs: torch.Tensor,
         raise ValueError(f'sinkhorn_distance treats {", ".join(learnable)} as constants; '
                          'detach them (only the marginals get gradients)')
     if init_product is None:
+        if init_scaling is None:
+            raise ValueError('sinkhorn_distance needs init_scaling or init_product')
         init_product = init_scaling @ kernel
     return _SharedKernelSinkhorn.apply(student_probs, teacher_probs, kernel, kernel_cost,
                                        init_product, iterations)
@@ -207,11 +209,10 @@ def wkd_logit_loss(student_logits: torch.Tensor,
         teacher_probs = F.softmax((teacher_logits / temperature).masked_fill(target, -torch.inf),
                                   1)
         kernel = kernel.to(dtype)
-        init_scaling = (~target).to(dtype) / (classes - 1)
         # u_0^T K without a product: u_0 is 1 / (n - 1) off the target and 0 on it
         init_product = (kernel.sum(0) - kernel[labels[:, 0]]) / (classes - 1)
         distance = sinkhorn_distance(student_probs, teacher_probs, kernel, kernel_cost.to(dtype),
-                                     init_scaling, iterations, init_product)
+                                     iterations=iterations, init_product=init_product)
     return loss_target, distance.mean()
 
 

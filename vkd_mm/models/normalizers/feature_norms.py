@@ -109,6 +109,11 @@ def ledoit_wolf_shrinkage(centred: torch.Tensor) -> torch.Tensor:
     return (spread / dispersion).clamp(0.0, 1.0)
 
 
+def sample_covariance(centred: torch.Tensor) -> torch.Tensor:
+    """Unbiased channel covariance (C, C) of centred samples (M, C)."""
+    return centred.t() @ centred / max(centred.shape[0] - 1, 1)
+
+
 @MODELS.register_module()
 class BatchWhiten(FeatureNormalizer):
     """ZCA whitening with batch statistics: the C x C covariance of the output becomes I.
@@ -144,8 +149,8 @@ class BatchWhiten(FeatureNormalizer):
 
     def covariance(self, centred: torch.Tensor) -> torch.Tensor:
         """The (shrunk) channel covariance Sigma', (C, C) float64, of centred tokens (M, C)."""
-        samples, channels = centred.shape
-        covariance = centred.t() @ centred / max(samples - 1, 1)
+        channels = centred.shape[1]
+        covariance = sample_covariance(centred)
         shrinkage: Union[float, torch.Tensor] = (
             ledoit_wolf_shrinkage(centred) if self.shrinkage is None else self.shrinkage)
         target = covariance.diagonal().mean() * torch.eye(
@@ -203,8 +208,7 @@ class RunningWhiten(BatchWhiten):
     def update(self, centred: torch.Tensor) -> None:
         """Fold one batch's covariance into the running estimate. Args: centred (M, C) f64."""
         first = int(self.num_batches_tracked) == 0
-        covariance = super().covariance(centred) if first else \
-            centred.t() @ centred / max(centred.shape[0] - 1, 1)
+        covariance = super().covariance(centred) if first else sample_covariance(centred)
         if is_distributed():
             all_reduce(covariance, op='mean')
         if first:

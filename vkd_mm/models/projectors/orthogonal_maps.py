@@ -24,7 +24,7 @@ parameter whose image it cannot change; the matrix-exp map decays towards the id
 Paper: https://arxiv.org/abs/2403.06213 (Miles, Elezi, Deng, CVPR 2024).
 """
 import math
-from typing import Dict, List, Sequence, Tuple, Type
+from typing import Dict, Optional, Tuple, Type
 
 import torch
 from torch import nn
@@ -124,51 +124,34 @@ def _spectral_radius(skew: torch.Tensor, iterations: int = 8) -> float:
     return (skew @ vectors).norm(dim=0).max().item()
 
 
-def _taylor_exp_columns(scaled: torch.Tensor, columns: int,
-                        terms: Sequence[int]) -> torch.Tensor:
-    """T_{m_s}(X) ... T_{m_1}(X) [I; 0]: truncated Taylor series of exp(X), one per stage.
+def _taylor_stage(scaled: torch.Tensor, block: torch.Tensor, degree: Optional[int] = None,
+                  max_degree: int = 100) -> Tuple[torch.Tensor, int]:
+    """T_m(X) B, the degree-m Taylor series of exp(X) applied to a block.
 
     Args:
-        scaled (Tensor): X = S / stages, (n, n).
-        columns (int): k, the identity columns the series is applied to.
-        terms (Sequence[int]): the degree m_i of each stage.
+        scaled (Tensor): X, (n, n).
+        block (Tensor): B, (n, k).
+        degree (int, optional): m; None grows it until two successive terms fall below the
+            unit round-off of X's dtype relative to the sum.
+        max_degree (int): the most terms a growing series may take.
 
     Returns:
-        Tensor: (n, k).
+        tuple: T_m(X) B, (n, k), and m.
     """
-    block = torch.eye(scaled.shape[0], columns, dtype=scaled.dtype, device=scaled.device)
-    for degree in terms:
-        term = total = block
-        for order in range(1, degree + 1):
-            term = scaled @ term / order
-            total = total + term
-        block = total
-    return block
-
-
-def _converged_taylor_exp_columns(scaled: torch.Tensor, columns: int, stages: int,
-                                  max_degree: int = 100) -> Tuple[torch.Tensor, List[int]]:
-    """:func:`_taylor_exp_columns` with each stage's degree grown until two successive terms
-    fall below the float64 unit round-off relative to the sum. Returns the block and the
-    degrees."""
-    block = torch.eye(scaled.shape[0], columns, dtype=scaled.dtype, device=scaled.device)
-    terms = []
     tolerance = torch.finfo(scaled.dtype).eps / 2
-    for _ in range(stages):
-        term = total = block
-        negligible = 0
-        for order in range(1, max_degree + 1):
-            term = scaled @ term / order
-            total = total + term
+    term = total = block
+    negligible = 0
+    for order in range(1, (degree or max_degree) + 1):
+        term = scaled @ term / order
+        total = total + term
+        if degree is None:
             negligible = negligible + 1 if term.norm() <= tolerance * total.norm() else 0
             if negligible == 2:
-                break
-        else:
-            raise RuntimeError(f'the Taylor series of exp did not converge in {max_degree} '
-                               'terms; the generator has grown too large')
-        terms.append(order)
-        block = total
-    return block, terms
+                return total, order
+    if degree is None:
+        raise RuntimeError(f'the Taylor series of exp did not converge in {max_degree} terms; '
+                           'the generator has grown too large')
+    return total, degree
 
 
 def skew_exp_columns(skew: torch.Tensor, columns: int, stages: int) -> torch.Tensor:
@@ -188,10 +171,18 @@ def skew_exp_columns(skew: torch.Tensor, columns: int, stages: int) -> torch.Ten
     Returns:
         Tensor: (n, k), float32, differentiable with respect to ``skew``.
     """
+    size = skew.shape[0]
     with torch.no_grad():
-        exact, terms = _converged_taylor_exp_columns(skew.detach().double() / stages, columns,
-                                                     stages)
-    graph = _taylor_exp_columns(skew / stages, columns, terms)
+        scaled64 = skew.detach().double() / stages
+        exact = torch.eye(size, columns, dtype=scaled64.dtype, device=scaled64.device)
+        degrees = []
+        for _ in range(stages):
+            exact, degree = _taylor_stage(scaled64, exact)
+            degrees.append(degree)
+    scaled = skew / stages
+    graph = torch.eye(size, columns, dtype=skew.dtype, device=skew.device)
+    for degree in degrees:
+        graph, _ = _taylor_stage(scaled, graph, degree)
     return graph + (exact.to(graph.dtype) - graph).detach()
 
 
