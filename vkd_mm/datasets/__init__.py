@@ -12,8 +12,12 @@ __all__ = [
 if host_installed('mmagic') and host_installed('mmpretrain'):
     from .cifar import CIFAR10Subset, CIFAR100Subset, subset_indices
     __all__ += ['CIFAR10Subset', 'CIFAR100Subset', 'subset_indices']
+if host_installed('mmpretrain'):  # Fashion-MNIST extends MMPretrain's FashionMNIST
+    from .fashion_mnist import FashionMNISTIdx
+    __all__ += ['FashionMNISTIdx']
 
 __getattr__ = host_component_getattr(__name__, {
-    name: ('mmagic', 'mmpretrain')
-    for name in ('CIFAR10Subset', 'CIFAR100Subset', 'subset_indices')
+    **{name: ('mmagic', 'mmpretrain')
+       for name in ('CIFAR10Subset', 'CIFAR100Subset', 'subset_indices')},
+    'FashionMNISTIdx': ('mmpretrain', ),
 })
