@@ -387,7 +387,7 @@ def main(argv=None):
                   for p in fashion_mnist_files(args.data_root, split)]
     data_hash = file_hash(data_files)
     os.makedirs(args.work_dir, exist_ok=True)
-    start = time.time()
+    start, commit = time.time(), git_commit()
 
     teacher = prepare_teacher(args, data_hash)
     settings = dict(train_size=args.train_size, test_size=args.test_size, epochs=args.epochs,
@@ -434,7 +434,7 @@ def main(argv=None):
             'ms / step: median forward + backward + update of a training step; step memory: '
             'weights, gradients and AdamW moments of what trains, frozen teacher weights, and '
             'tensors saved for backward.' + table(results, args, teacher) +
-            f'\n\ncommand: {command}\ncommit: {git_commit()}\nmachine: {machine()}\n'
+            f'\n\ncommand: {command}\ncommit: {commit} (at the start)\nmachine: {machine()}\n'
             f'duration: {duration / 60:.1f} min (this invocation; cached runs not retrained)\n')
     png = osp.join(args.work_dir, 'fashion_mnist_accuracy.png')
     plot(results, args, png)
