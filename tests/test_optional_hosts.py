@@ -81,3 +81,76 @@ def test_a_detection_install_without_mmagic_registers_vidt():
     ''')], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert 'detection ok' in result.stdout
+
+
+def run_fresh(body: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, '-c', textwrap.dedent(body)], capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_import_leaves_host_libraries_out():
+    """``import vkd_mm`` imports no host library beyond what ``mmengine.model`` imports itself
+    (mmengine 0.10.7 imports transformers, when installed, to register its Adafactor)."""
+    result = run_fresh('''
+        import sys
+        HOSTS = {'mmdet', 'mmpretrain', 'mmagic', 'diffusers', 'transformers'}
+        import mmengine.model
+        floor = {m.split('.')[0] for m in sys.modules} & HOSTS
+        import vkd_mm
+        assert {m.split('.')[0] for m in sys.modules} & HOSTS == floor, sys.modules.keys()
+        assert not floor & {'mmdet', 'mmpretrain', 'mmagic', 'diffusers'}
+        print('lean ok')
+    ''')
+    assert result.returncode == 0, result.stderr
+    assert 'lean ok' in result.stdout
+
+
+def test_a_host_scope_registers_its_components_on_first_build():
+    """A config of the mmdet scope finds ViDTSwin with nothing but ``import vkd_mm``, and building
+    it imports neither MMPretrain's nor MMagic's components."""
+    result = run_fresh('''
+        import sys
+        import vkd_mm
+        from mmengine.registry import DefaultScope
+        from vkd_mm.registry import MODELS
+        assert MODELS.get('ViDTSwin') is None  # not imported yet
+        with DefaultScope.overwrite_default_scope('mmdet'):
+            backbone = MODELS.build(dict(type='ViDTSwin', arch='nano', num_det_tokens=4))
+        assert type(backbone).__name__ == 'ViDTSwin'
+        assert 'mmagic' not in sys.modules and 'vkd_mm.models.gans' not in sys.modules
+        assert 'vkd_mm.models.heads' not in sys.modules
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            head = MODELS.build(dict(type='DeiTDistillHead', num_classes=3, in_channels=8))
+        assert type(head).__name__ == 'DeiTDistillHead'
+        print('scope ok')
+    ''')
+    assert result.returncode == 0, result.stderr
+    assert 'scope ok' in result.stdout
+
+
+def test_a_scope_prefix_registers_the_host_components():
+    result = run_fresh('''
+        import vkd_mm
+        from vkd_mm.registry import MODELS
+        assert MODELS.get('mmdet.ViDT').__name__ == 'ViDT'
+        print('prefix ok')
+    ''')
+    assert result.returncode == 0, result.stderr
+    assert 'prefix ok' in result.stdout
+
+
+def test_a_host_imported_before_vkd_mm_still_registers():
+    """The host registry module already imported (its locations either not yet or already
+    imported) when vkd_mm is imported."""
+    result = run_fresh('''
+        from mmdet.registry import MODELS as DET_MODELS
+        from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+        PRETRAIN_MODELS.get('ResNet')  # MMPretrain imports its own locations now
+        import vkd_mm
+        from vkd_mm.registry import MODELS
+        assert MODELS.get('DeiTDistillHead') is not None  # imported by vkd_mm at once
+        assert DET_MODELS.get('ViDT').__name__ == 'ViDT'  # on the first look-up
+        print('before ok')
+    ''')
+    assert result.returncode == 0, result.stderr
+    assert 'before ok' in result.stdout

@@ -1,4 +1,4 @@
-from vkd_mm.utils.optional import host_component_getattr, host_installed
+from vkd_mm.utils.optional import lazy_host_getattr
 from .distillers import DistillPair, FeatureSource, VkDDistiller
 from .losses import KLDivergenceLoss, VkDLoss, WKDFeatureLoss, WKDLogitLoss, vkd_loss
 from .normalizers import (BatchStandardize, BatchWhiten, FeatureNormalizer, RunningWhiten,
@@ -15,34 +15,21 @@ __all__ = [
     'KLDivergenceLoss'
 ]
 
-# components for one host library: imported (and registered) only where it is installed
+# Components for one host library: imported (and registered) on first access, so that
+# ``import vkd_mm.models`` imports no host library; they are not in ``__all__`` for the same
+# reason. A config of the host's scope registers them without this (see vkd_mm.registry).
 HOST_COMPONENTS = {
-    'ConvStemDistilledViT': ('mmpretrain', ),
-    'DeiTDistillHead': ('mmpretrain', ),
-    'ViDTSwin': ('mmdet', ),
-    'ViDT': ('mmdet', ),
-    'ViDTTransformerDecoder': ('mmdet', ),
-    'CLIPImageEncoder': ('mmagic', ),
-    'DiffAugment': ('mmagic', ),
-    'FrozenImageTeacher': ('mmagic', ),
-    'LeCamRegularizer': ('mmagic', ),
-    'VkDBigGAN': ('mmagic', ),
-    'VkDBigGANDiscriminator': ('mmagic', ),
+    'ConvStemDistilledViT': ('.backbones.conv_stem_deit', ('mmpretrain', )),
+    'DeiTDistillHead': ('.heads', ('mmpretrain', )),
+    'ViDTSwin': ('.backbones.vidt_swin', ('mmdet', )),
+    'ViDT': ('.detectors', ('mmdet', )),
+    'ViDTTransformerDecoder': ('.detectors', ('mmdet', )),
+    'CLIPImageEncoder': ('.gans', ('mmagic', )),
+    'DiffAugment': ('.gans', ('mmagic', )),
+    'FrozenImageTeacher': ('.gans', ('mmagic', )),
+    'LeCamRegularizer': ('.gans', ('mmagic', )),
+    'VkDBigGAN': ('.gans', ('mmagic', )),
+    'VkDBigGANDiscriminator': ('.gans', ('mmagic', )),
 }
-if host_installed('mmpretrain'):
-    from .backbones import ConvStemDistilledViT
-    from .heads import DeiTDistillHead
-    __all__ += ['ConvStemDistilledViT', 'DeiTDistillHead']
-if host_installed('mmdet'):
-    from .backbones import ViDTSwin
-    from .detectors import ViDT, ViDTTransformerDecoder
-    __all__ += ['ViDTSwin', 'ViDT', 'ViDTTransformerDecoder']
-if host_installed('mmagic'):
-    from .gans import (CLIPImageEncoder, DiffAugment, FrozenImageTeacher, LeCamRegularizer,
-                       VkDBigGAN, VkDBigGANDiscriminator)
-    __all__ += [
-        'CLIPImageEncoder', 'DiffAugment', 'FrozenImageTeacher', 'LeCamRegularizer',
-        'VkDBigGAN', 'VkDBigGANDiscriminator'
-    ]
 
-__getattr__ = host_component_getattr(__name__, HOST_COMPONENTS)
+__getattr__ = lazy_host_getattr(__name__, HOST_COMPONENTS)

@@ -1,15 +1,10 @@
-from vkd_mm.utils.optional import host_component_getattr, host_installed
+from vkd_mm.utils.optional import lazy_host_getattr
 
+# every backbone here extends a host library's: imported on first access (vkd_mm.registry)
 __all__ = []
-if host_installed('mmpretrain'):
-    from .conv_stem_deit import ConvStem, ConvStemDistilledViT
-    __all__ += ['ConvStem', 'ConvStemDistilledViT']
-if host_installed('mmdet'):
-    from .vidt_swin import ViDTSwin
-    __all__ += ['ViDTSwin']
 
-__getattr__ = host_component_getattr(__name__, {
-    'ConvStem': ('mmpretrain', ),
-    'ConvStemDistilledViT': ('mmpretrain', ),
-    'ViDTSwin': ('mmdet', )
+__getattr__ = lazy_host_getattr(__name__, {
+    'ConvStem': ('.conv_stem_deit', ('mmpretrain', )),
+    'ConvStemDistilledViT': ('.conv_stem_deit', ('mmpretrain', )),
+    'ViDTSwin': ('.vidt_swin', ('mmdet', ))
 })
