@@ -7,6 +7,7 @@ import argparse
 import os
 
 from mmengine.config import DictAction
+from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from vkd_mm.utils import load_run_config
@@ -52,7 +53,12 @@ def main():
         cfg.resume = True
         cfg.load_from = args.resume
 
-    runner = Runner.from_cfg(cfg)
+    # as MMDetection's train script: a config's runner_type (e.g. 'FlexibleRunner' with a
+    # DeepSpeed or FSDP strategy) picks the runner
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
     runner.train()
 
 
