@@ -1,9 +1,11 @@
+import warnings
+
 import pytest
 import torch
 from torch.nn import functional as F
 
 from vkd_mm.models import BatchStandardize, BatchWhiten, RunningWhiten, SampleLayerNorm
-from vkd_mm.models.normalizers import ledoit_wolf_shrinkage
+from vkd_mm.models.normalizers import DegenerateStatisticsWarning, ledoit_wolf_shrinkage
 
 
 def channel_covariance(x: torch.Tensor) -> torch.Tensor:
@@ -131,3 +133,41 @@ def test_running_whiten_names_both_widths():
         RunningWhiten(channels=8)(torch.randn(4, 6))
     with pytest.raises(ValueError, match='momentum'):
         RunningWhiten(channels=8, momentum=0.0)
+
+
+def test_whitening_default_makes_a_near_isotropic_batch_exactly_white():
+    """With more tokens than channels the default is plain ZCA: Ledoit-Wolf would shrink a
+    near-isotropic estimate almost entirely to the identity target and barely whiten."""
+    x = torch.randn(1024, 16, generator=torch.Generator().manual_seed(0))  # covariance ~ I
+    centred = (x - x.mean(0)).double()
+    shrinkage = float(ledoit_wolf_shrinkage(centred))
+    assert shrinkage > 0.9  # what the former default used: 0.94 here
+    identity = torch.eye(16, dtype=torch.float64)
+    shrunk = BatchWhiten(shrinkage=shrinkage, eps=0.0)(x)
+    assert (channel_covariance(shrunk) - identity).abs().max() > 0.05
+    white = BatchWhiten(eps=0.0)(x)
+    torch.testing.assert_close(channel_covariance(white), identity, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize('normalizer,tokens', [
+    (BatchStandardize(), torch.randn(1, 64)),
+    (BatchWhiten(), torch.randn(1, 64)),
+    (BatchWhiten(), torch.randn(8, 64)),
+    (RunningWhiten(channels=64), torch.randn(1, 64)),
+])
+def test_degenerate_batch_statistics_warn_once_with_the_owner(normalizer, tokens):
+    normalizer.owner = "distill pair 'pooled', teacher side"
+    with pytest.warns(DegenerateStatisticsWarning, match="pair 'pooled', teacher side.*pool=None"):
+        normalizer(tokens)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        normalizer(tokens)
+
+
+def test_enough_tokens_do_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        BatchStandardize()(torch.randn(2, 64))
+        BatchWhiten()(torch.randn(65, 64))
+        BatchWhiten(shrinkage=0.1)(torch.randn(8, 64))
+        RunningWhiten(channels=64)(torch.randn(8, 64))

@@ -1,5 +1,6 @@
-from .feature_norms import (BatchStandardize, BatchWhiten, FeatureNormalizer, RunningWhiten,
-                            SampleLayerNorm, ledoit_wolf_shrinkage)
+from .feature_norms import (BatchStandardize, BatchWhiten, DegenerateStatisticsWarning,
+                            FeatureNormalizer, RunningWhiten, SampleLayerNorm,
+                            ledoit_wolf_shrinkage)
 
 __all__ = ['FeatureNormalizer', 'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten',
-           'RunningWhiten', 'ledoit_wolf_shrinkage']
+           'RunningWhiten', 'ledoit_wolf_shrinkage', 'DegenerateStatisticsWarning']

@@ -9,7 +9,11 @@ Every normaliser takes (B, C), (B, N, C) or (B, C, H, W), treats the tokens of t
 samples of a C-dimensional feature, returns the same layout, and computes in float32 (float64
 for the eigendecomposition) even under autocast. None has learnable parameters; only
 :class:`RunningWhiten` keeps statistics (buffers, saved in checkpoints).
+
+A normaliser with batch statistics warns once (:class:`DegenerateStatisticsWarning`) when a
+batch has too few tokens for them, naming its ``owner`` (the distiller sets the pair and side).
 """
+import warnings
 from typing import Optional, Union
 
 import torch
@@ -21,19 +25,44 @@ from vkd_mm.registry import MODELS
 from ..tokens import from_tokens, to_tokens
 
 __all__ = ['FeatureNormalizer', 'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten',
-           'RunningWhiten', 'ledoit_wolf_shrinkage']
+           'RunningWhiten', 'ledoit_wolf_shrinkage', 'DegenerateStatisticsWarning']
+
+
+class DegenerateStatisticsWarning(UserWarning):
+    """A batch has fewer tokens than a normaliser's statistics need."""
 
 
 class FeatureNormalizer(nn.Module):
-    """Base class: flattens to tokens (M, C), normalises in float32, restores the layout."""
+    """Base class: flattens to tokens (M, C), normalises in float32, restores the layout.
+
+    ``owner`` names the normaliser in warnings; a distiller sets it to its pair and side.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.owner = type(self).__name__
+        self._warned = False
 
     def normalize_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
         """Args: tokens (Tensor): (M, C) float32. Returns: Tensor: (M, C)."""
         raise NotImplementedError
 
+    def degenerate(self, samples: int, channels: int) -> Optional[str]:
+        """Why a batch of ``samples`` tokens is too small for the statistics ('got ...'), or
+        None."""
+        return None
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Args: x (Tensor): (B, C), (B, N, C) or (B, C, H, W). Returns: Tensor: same shape, fp32."""
         tokens, shape = to_tokens(x)
+        if not self._warned:
+            reason = self.degenerate(*tokens.shape)
+            if reason is not None:
+                self._warned = True
+                name = type(self).__name__
+                who = name if self.owner == name else f'{self.owner}: {name}'
+                warnings.warn(f'{who} {reason} (warned once)', DegenerateStatisticsWarning,
+                              stacklevel=2)
         with torch.autocast(device_type=x.device.type, enabled=False):
             return from_tokens(self.normalize_tokens(tokens.float()), shape)
 
@@ -73,6 +102,13 @@ class BatchStandardize(FeatureNormalizer):
         super().__init__()
         self.eps = eps
         self.unbiased = unbiased
+
+    def degenerate(self, samples: int, channels: int) -> Optional[str]:
+        if samples >= 2:
+            return None
+        return (f'got {samples} token per batch: the batch mean is the '
+                'token itself, so every output is zero. Use batches of 2 or more, keep more '
+                'tokens (pool=None), or a per-sample normaliser (SampleLayerNorm)')
 
     def normalize_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
         mean = tokens.mean(0, keepdim=True)
@@ -127,16 +163,19 @@ class BatchWhiten(FeatureNormalizer):
     of that covariance one. The symmetric (ZCA) inverse square root is used so that the whitened
     features stay as close as possible to the originals (the minimal rotation).
 
+    By default the output covariance is made the identity whenever the batch allows: when the
+    tokens outnumber the channels (M > C) Sigma is invertible and plain ZCA is used (s = 0).
     When M <= C the sample covariance has rank at most M - 1 and has no inverse. The estimate is
     then shrunk towards a scaled identity, Sigma' = (1 - s) Sigma + s (tr(Sigma) / C) I, with s
-    from Ledoit-Wolf (default) or fixed: the estimator that minimises the expected Frobenius
-    error to the true covariance among such blends, so the whitening is principled rather than an
-    arbitrary ridge. Directions the batch does not span keep a finite gain; a constant channel
-    has zero variance and is handled by ``eps``.
+    from Ledoit-Wolf: the estimator that minimises the expected Frobenius error to the true
+    covariance among such blends, so the whitening is principled rather than an arbitrary
+    ridge. Directions the batch does not span keep a finite gain (a warning says so once; see
+    :class:`RunningWhiten` for small batches); a constant channel has zero variance and is
+    handled by ``eps``.
 
     Args:
-        shrinkage (float, optional): fixed s in [0, 1]; None estimates it (Ledoit-Wolf).
-            Use 0.0 for plain ZCA when the batch has many more tokens than channels.
+        shrinkage (float, optional): fixed s in [0, 1] for every batch; None: 0 when M > C,
+            else Ledoit-Wolf's estimate. Default: None.
         eps (float): added to the eigenvalues of Sigma'. Default: 1e-5.
     """
 
@@ -147,12 +186,30 @@ class BatchWhiten(FeatureNormalizer):
         self.shrinkage = shrinkage
         self.eps = eps
 
+    def degenerate(self, samples: int, channels: int) -> Optional[str]:
+        if samples < 2:
+            return (f'got {samples} token per batch: the centred batch is '
+                    'zero, so is every output. Use batches of 2 or more, keep more tokens '
+                    '(pool=None), or RunningWhiten')
+        if samples <= channels and self.shrinkage is None:
+            return (f'got {samples} tokens per batch for {channels} '
+                    f'channels: the batch covariance has rank {samples - 1} at most, so the '
+                    'output is only partly whitened (Ledoit-Wolf shrinkage). For an identity '
+                    f'covariance use more than {channels} tokens per batch (larger batches, or '
+                    'pool=None to keep every token) or RunningWhiten')
+        return None
+
     def covariance(self, centred: torch.Tensor) -> torch.Tensor:
         """The (shrunk) channel covariance Sigma', (C, C) float64, of centred tokens (M, C)."""
-        channels = centred.shape[1]
+        samples, channels = centred.shape
         covariance = sample_covariance(centred)
-        shrinkage: Union[float, torch.Tensor] = (
-            ledoit_wolf_shrinkage(centred) if self.shrinkage is None else self.shrinkage)
+        shrinkage: Union[float, torch.Tensor]
+        if self.shrinkage is not None:
+            shrinkage = self.shrinkage
+        elif samples > channels:
+            return covariance  # invertible: plain ZCA
+        else:
+            shrinkage = ledoit_wolf_shrinkage(centred)
         target = covariance.diagonal().mean() * torch.eye(
             channels, dtype=centred.dtype, device=centred.device)
         return (1 - shrinkage) * covariance + shrinkage * target
@@ -216,6 +273,13 @@ class RunningWhiten(BatchWhiten):
         else:
             self.running_covariance.lerp_(covariance, self.momentum)
         self.num_batches_tracked += 1
+
+    def degenerate(self, samples: int, channels: int) -> Optional[str]:
+        if samples >= 2:
+            return None  # the running estimate covers what one batch does not span
+        return (f'got {samples} token per batch: the centred batch is '
+                'zero, so is every output. Use batches of 2 or more or keep more tokens '
+                '(pool=None)')
 
     def covariance(self, centred: torch.Tensor) -> torch.Tensor:
         if centred.shape[1] != self.channels:
