@@ -71,7 +71,7 @@ ROWS = {
     'vkd-kd': 'V_kD + KD',
 }
 CURVE_ROWS = ('student', 'kd', 'fitnet', 'vkd', 'vkd-linear', 'vkd-mlp')
-QUICK = dict(train_size=192, test_size=200, epochs=1, teacher_epochs=1, batch_size=64)
+QUICK = dict(train_size=128, test_size=100, epochs=1, teacher_epochs=1, batch_size=64)
 
 
 def row_config(student: str, row: str) -> str:
@@ -379,8 +379,8 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True, warn_only=True)
     import vkd_mm  # noqa: F401  registers FashionMNISTIdx, the distiller and its parts
-    from vkd_mm.datasets.fashion_mnist import (fashion_mnist_files,
-                                               missing_fashion_mnist_files)
+    from vkd_mm.datasets.fashion_mnist_files import (fashion_mnist_files,
+                                                     missing_fashion_mnist_files)
     if missing_fashion_mnist_files(args.data_root):
         fashion_mnist_files(args.data_root, 'train')  # raises, naming the files and the package
     data_files = [p for split in ('train', 'test')

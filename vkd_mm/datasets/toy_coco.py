@@ -9,14 +9,14 @@ format, so MMDetection's stock ``CocoDataset`` and ``CocoMetric`` read and score
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Sequence
+from typing import Callable, Dict, Iterable, List, Sequence
 
 import cv2
 import numpy as np
 
 from .toy_shapes import noisy_background, paint_shape
 
-__all__ = ['TOY_COCO_CLASSES', 'make_toy_coco']
+__all__ = ['TOY_COCO_CLASSES', 'make_toy_coco', 'write_coco_set']
 
 TOY_COCO_CLASSES = ('circle', 'square', 'triangle')
 _MANIFEST = 'toy_coco.json'
@@ -82,6 +82,33 @@ def make_toy_coco(root: str,
     classes = list(classes)
     manifest = dict(splits=splits, image_size=image_size, max_objects=max_objects,
                     classes=classes, seed=seed)
+
+    def draw_split(split: str, split_index: int, count: int):
+        rng = np.random.default_rng([seed, split_index])
+        for _ in range(count):
+            yield _draw_image(image_size, max_objects, classes, rng)
+
+    return write_coco_set(root, manifest, splits, image_size, classes, draw_split)
+
+
+def write_coco_set(root: str, manifest: dict, splits: Dict[str, int], image_size: int,
+                   classes: Sequence[str], draw_split: Callable[[str, int, int], Iterable]) -> str:
+    """Write ``<root>/<split>/<index>.png`` and ``annotations/instances_<split>.json`` for every
+    split, unless ``<root>/toy_coco.json`` already holds the same ``manifest``.
+
+    Args:
+        root (str): output folder.
+        manifest (dict): everything the images depend on (JSON-serialisable).
+        splits (dict): split name -> number of images.
+        image_size (int): image height and width.
+        classes (Sequence[str]): category names, ids 1..K in this order.
+        draw_split (callable): ``(split, split_index, count)`` -> ``count`` pairs of (image
+            (size, size, 3) uint8 BGR, [(class index, [x, y, w, h])]); ``split_index`` is the
+            split's position in sorted order.
+
+    Returns:
+        str: ``root``.
+    """
     manifest_path = osp.join(root, _MANIFEST)
     if osp.isfile(manifest_path):
         with open(manifest_path) as f:
@@ -90,11 +117,9 @@ def make_toy_coco(root: str,
     os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
     categories = [dict(id=i + 1, name=name) for i, name in enumerate(classes)]
     for split_index, (split, count) in enumerate(sorted(splits.items())):
-        rng = np.random.default_rng([seed, split_index])
         os.makedirs(osp.join(root, split), exist_ok=True)
         images, annotations = [], []
-        for index in range(count):
-            image, boxes = _draw_image(image_size, max_objects, classes, rng)
+        for index, (image, boxes) in enumerate(draw_split(split, split_index, count)):
             file_name = f'{index:05d}.png'
             cv2.imwrite(osp.join(root, split, file_name), image)
             images.append(dict(id=index, file_name=file_name, height=image_size,

@@ -1,0 +1,142 @@
+"""Fashion-MNIST: the idx reader, the dataset's split choice, the configs, the benchmark's --quick.
+
+The reader tests write tiny idx files of their own; the tests on the real data skip when
+Debian's ``dataset-fashion-mnist`` is not installed.
+"""
+import copy
+import glob
+import gzip
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from vkd_mm.datasets.fashion_mnist_files import (FASHION_MNIST_APT, FASHION_MNIST_ROOT,
+                                                 load_fashion_mnist, missing_fashion_mnist_files,
+                                                 read_idx)
+from .conftest import REPO_ROOT
+
+pytest.importorskip('mmpretrain')
+
+REAL_DATA = not missing_fashion_mnist_files(FASHION_MNIST_ROOT)
+needs_real_data = pytest.mark.skipif(
+    not REAL_DATA, reason=f'Fashion-MNIST is not installed in {FASHION_MNIST_ROOT} '
+    f'(`{FASHION_MNIST_APT}`)')
+CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs/fashion_mnist/*.py')))
+
+
+def write_idx(path, array):
+    header = (0x0800 | array.ndim).to_bytes(4, 'big') + b''.join(
+        int(n).to_bytes(4, 'big') for n in array.shape)
+    opener = gzip.open if path.endswith('.gz') else open
+    with opener(path, 'wb') as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture
+def tiny_root(tmp_path):
+    """12 training images of value 1 and 5 test images of value 2; gzipped and plain mixed."""
+    rng = np.random.default_rng(0)
+    write_idx(str(tmp_path / 'train-images-idx3-ubyte.gz'), np.ones((12, 28, 28)))
+    write_idx(str(tmp_path / 'train-labels-idx1-ubyte.gz'), rng.integers(0, 10, 12))
+    write_idx(str(tmp_path / 't10k-images-idx3-ubyte'), np.full((5, 28, 28), 2))
+    write_idx(str(tmp_path / 't10k-labels-idx1-ubyte'), np.arange(5))
+    return str(tmp_path)
+
+
+def build(**kwargs):
+    from mmpretrain.registry import DATASETS
+    import vkd_mm.datasets.fashion_mnist  # noqa: F401  registers FashionMNISTIdx
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return DATASETS.build(dict(type='FashionMNISTIdx', pipeline=[dict(type='PackInputs')],
+                                   **kwargs))
+
+
+def test_read_idx_gzipped_and_plain(tiny_root):
+    images = read_idx(osp.join(tiny_root, 'train-images-idx3-ubyte.gz'))
+    assert images.shape == (12, 28, 28) and images.dtype == np.uint8
+    assert read_idx(osp.join(tiny_root, 't10k-labels-idx1-ubyte')).tolist() == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize('test_mode', [None, False, True])
+def test_split_alone_chooses_the_files(tiny_root, test_mode):
+    """MMPretrain's FashionMNIST picks the files by test_mode; here split='test' is the test set
+    whatever test_mode says, and split='train' the training set."""
+    before = sorted(os.listdir(tiny_root))
+    kwargs = {} if test_mode is None else dict(test_mode=test_mode)
+    test = build(data_root=tiny_root, split='test', **kwargs)
+    assert len(test) == 5
+    assert int(test[3]['inputs'][0, 0, 0]) == 2 and int(test[3]['data_samples'].gt_label) == 3
+    assert test.metainfo['classes'][0] == 'T-shirt/top'
+    train = build(data_root=tiny_root, split='train', indices=4)
+    assert len(train) == 4 and int(train[0]['inputs'].max()) == 1
+    assert sorted(os.listdir(tiny_root)) == before  # nothing written, nothing unzipped
+
+
+def test_missing_files_are_named_with_the_apt_command(tmp_path):
+    (tmp_path / 'train-images-idx3-ubyte.gz').write_bytes(b'')
+    with pytest.raises(FileNotFoundError) as error:
+        build(data_root=str(tmp_path), split='train')
+    message = str(error.value)
+    assert 't10k-images-idx3-ubyte' in message and 'train-labels-idx1-ubyte' in message
+    assert 'train-images-idx3-ubyte[' not in message
+    assert 'apt-get install -y dataset-fashion-mnist' in message
+    with pytest.raises(ValueError, match='never downloads'):
+        build(data_root=str(tmp_path), download=True)
+
+
+@needs_real_data
+def test_real_splits():
+    images, labels = load_fashion_mnist(FASHION_MNIST_ROOT, 'test')
+    assert images.shape == (10000, 28, 28) and np.bincount(labels).tolist() == [1000] * 10
+    assert len(load_fashion_mnist(FASHION_MNIST_ROOT, 'train')[0]) == 60000
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_loss_step(path):
+    """Every Fashion-MNIST config builds and takes a loss step on 1-channel 28 x 28 images."""
+    from mmpretrain.structures import DataSample
+    cfg = Config.fromfile(path)
+    model = copy.deepcopy(cfg.model)
+    if model.type == 'VkDDistiller':
+        for pair in model.get('logit_distill', []):
+            if 'cost_matrix' in pair.loss:
+                pair.loss.cost_matrix = torch.rand(10, 10)
+    model.setdefault('data_preprocessor', cfg.data_preprocessor)
+    assert cfg.train_dataloader.dataset.split == 'train'
+    assert cfg.val_dataloader.dataset.split == 'test'
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        from mmpretrain.registry import MODELS
+        built = MODELS.build(model).train()
+        batch = dict(inputs=[torch.randint(0, 256, (1, 28, 28), dtype=torch.uint8)
+                             for _ in range(4)],
+                     data_samples=[DataSample().set_gt_label(i) for i in range(4)])
+        losses = built(**built.data_preprocessor(batch, True), mode='loss')
+    total = sum(v for k, v in losses.items() if k.startswith('loss'))
+    assert torch.isfinite(total)
+    total.backward()
+    if model.type == 'VkDDistiller':
+        assert len(losses) >= 2  # the labels' CE and at least one distillation term
+        assert all(p.grad is None for p in built.teacher.parameters())
+        assert all(p.grad is not None for p in built.projectors.parameters())
+
+
+@needs_real_data
+def test_benchmark_quick(tmp_path):
+    """--quick trains every row of both students for a few iterations and prints the table."""
+    result = subprocess.run(
+        [sys.executable, 'benchmarks/kd_fashion_mnist.py', '--quick', '--work-dir',
+         str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=170)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    for row in ('student alone', 'KD (Hinton', 'FitNet', 'V_kD (orthogonal', 'V_kD without',
+                'V_kD with a linear', 'V_kD with an MLP', 'WKD-L', 'V_kD + KD'):
+        assert out.count(f'| {row}') == 2, row
+    assert 'commit:' in out and 'machine:' in out
+    assert osp.isfile(tmp_path / 'fashion_mnist_accuracy.png')
