@@ -4,10 +4,15 @@ Paper: "Improving Knowledge Distillation using Orthogonal Projections", Miles, E
 CVPR 2024, https://arxiv.org/abs/2403.06213. Official code: https://github.com/roymiles/vkd.
 """
 import copy
-from typing import Dict, List, Optional, Sequence, Union
+import logging
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
+from mmengine.dist import is_distributed
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper
 from torch import nn
 
 from vkd_mm.registry import MODELS
@@ -19,6 +24,7 @@ from .feature_pair import DistillPair, FeatureSource
 __all__ = ['VkDDistiller']
 
 ForwardResults = Union[Dict[str, torch.Tensor], list, tuple, torch.Tensor]
+_NONFINITE_POLICIES = ('raise', 'skip')
 
 
 def _build_teacher(teacher: Optional[Union[dict, str]]) -> nn.Module:
@@ -72,6 +78,10 @@ class VkDDistiller(BaseModel):
             A loss whose ``needs_labels`` is True is also given the ground-truth labels.
         teacher_forward_mode (str): the mode the teacher runs in; 'tensor' runs the whole network
             without losses. Default: 'tensor'.
+        nonfinite (str): what a NaN or infinite distillation term does: 'raise' stops training
+            with a FloatingPointError naming the pair, the side and the first non-finite input;
+            'skip' skips the optimiser step of that batch (one process only) and logs
+            ``nonfinite_skipped``. Default: 'raise'.
         data_preprocessor (dict | nn.Module, optional): a dict is given to the student (as the
             Runner does with a config's top-level ``data_preprocessor``) and the student's
             preprocessor is used; a module replaces it. The teacher sees the same inputs.
@@ -86,8 +96,11 @@ class VkDDistiller(BaseModel):
                  distill: Sequence[dict] = (),
                  logit_distill: Sequence[dict] = (),
                  teacher_forward_mode: str = 'tensor',
+                 nonfinite: str = 'raise',
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
+        if nonfinite not in _NONFINITE_POLICIES:
+            raise ValueError(f'nonfinite must be one of {_NONFINITE_POLICIES}, got {nonfinite!r}')
         if isinstance(data_preprocessor, dict):
             student = dict(student)
             student.setdefault('data_preprocessor', data_preprocessor)
@@ -102,6 +115,8 @@ class VkDDistiller(BaseModel):
         self.teacher.requires_grad_(False)
         self.teacher.eval()
         self.teacher_forward_mode = teacher_forward_mode
+        self.nonfinite = nonfinite
+        self._skip_step = False  # set by loss() when nonfinite='skip' meets a non-finite term
 
         if not distill and not logit_distill:
             raise ValueError('VkDDistiller needs at least one pair in `distill` or '
@@ -164,6 +179,10 @@ class VkDDistiller(BaseModel):
             dict(projector, in_channels=student.channels, out_channels=teacher.channels))
         self.teacher_norms[name] = MODELS.build(teacher_norm) if teacher_norm else nn.Identity()
         self.student_norms[name] = MODELS.build(student_norm) if student_norm else nn.Identity()
+        for side, norm in (('teacher', self.teacher_norms[name]),
+                           ('student', self.student_norms[name])):
+            if hasattr(norm, 'owner'):  # named in the warnings of degenerate batch statistics
+                norm.owner = f'distill pair {name!r}, {side}_norm'
         self.distill_losses[name] = MODELS.build(loss)
 
     def load_teacher_checkpoint(self, filename: str, strict: bool = True) -> None:
@@ -197,11 +216,92 @@ class VkDDistiller(BaseModel):
         teacher_feats = self.forward_teacher(inputs, data_samples)
         distill_losses = self.loss_distill(student_feats, teacher_feats)
         distill_losses.update(self.loss_logits(student_feats, teacher_feats, data_samples))
+        self._check_finite(distill_losses, inputs, student_feats, teacher_feats)
         for name, loss in distill_losses.items():
             if name in losses:
                 raise ValueError(f'the student already returns a loss named {name!r}')
             losses[name] = loss
         return losses
+
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
+        """``BaseModel.train_step``, except that a step ``loss`` marked non-finite under
+        ``nonfinite='skip'`` updates nothing and logs ``nonfinite_skipped``."""
+        self._skip_step = False
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            losses = self._run_forward(data, mode='loss')
+        if self._skip_step:
+            optim_wrapper.zero_grad()
+            return OrderedDict(nonfinite_skipped=torch.ones(()))
+        parsed_losses, log_vars = self.parse_losses(losses)
+        optim_wrapper.update_params(parsed_losses)
+        return log_vars
+
+    def _check_finite(self, distill_losses: Dict[str, torch.Tensor], inputs: torch.Tensor,
+                      student_feats: Dict[str, torch.Tensor],
+                      teacher_feats: Dict[str, torch.Tensor]) -> None:
+        """Stop (or mark the step skipped) when a distillation term is NaN or infinite."""
+        if not distill_losses:
+            return
+        # NOTE one device sync per step for all pairs together
+        values = torch.stack([v.detach().float().sum() for v in distill_losses.values()])
+        if bool(torch.isfinite(values).all()):
+            return
+        key = next(k for k, v in distill_losses.items() if not torch.isfinite(v).all())
+        pair = next(p for p in self.pairs + self.logit_pairs if key.endswith(f'_{p.name}'))
+        side, where, tensor = self._first_nonfinite_input(pair, student_feats, teacher_feats)
+        if tensor is None:
+            found = 'every input of the term is finite: the loss itself overflowed'
+        else:
+            bad = int((~torch.isfinite(tensor)).sum())
+            found = (f'the first non-finite input is the {side} side: {where} '
+                     f'({bad} of {tensor.numel()} values)')
+        if isinstance(inputs, torch.Tensor):
+            bad_inputs = int((~torch.isfinite(inputs.float())).sum())
+            found += (f'; the batch inputs hold {bad_inputs} non-finite values' if bad_inputs
+                      else '; the batch inputs are finite')
+        message = f'distill pair {pair.name!r}: {key} is {distill_losses[key].item()}; {found}'
+        if self.nonfinite == 'raise':
+            raise FloatingPointError(
+                f'{message}. Set nonfinite="skip" in the distiller config to skip such steps.')
+        if is_distributed():
+            raise FloatingPointError(f'{message}. nonfinite="skip" cannot skip a step of one '
+                                     'process under distributed training.')
+        print_log(f'{message}; the step is skipped (nonfinite="skip")', logger='current',
+                  level=logging.WARNING)
+        self._skip_step = True
+
+    def _first_nonfinite_input(
+            self, pair: DistillPair, student_feats: Dict[str, torch.Tensor],
+            teacher_feats: Dict[str, torch.Tensor]
+    ) -> Tuple[str, str, Optional[torch.Tensor]]:
+        """The first non-finite tensor on the way into a pair's loss, student side first:
+        (side, description, tensor), or (``''``, ``''``, None) when all are finite."""
+        student = student_feats[pair.name]
+        teacher = teacher_feats[pair.name]
+        stages = [('student', f'the feature recorded at {pair.student.path!r}', student),
+                  ('teacher', f'the feature recorded at {pair.teacher.path!r}', teacher)]
+        if pair in self.pairs:
+            with torch.no_grad():
+                reduced_student, reduced_teacher = self._reduced(pair, student_feats,
+                                                                 teacher_feats)
+                projected = self.projectors[pair.name](reduced_student)
+                norms = (self.student_norms[pair.name], self.teacher_norms[pair.name])
+                modes = [norm.training for norm in norms]
+                for norm in norms:  # NOTE eval: running statistics are not updated again
+                    norm.eval()
+                stages += [
+                    ('student', 'the projected feature', projected),
+                    ('student', 'the normalised projected feature', norms[0](projected)),
+                    ('teacher', 'the normalised feature', norms[1](reduced_teacher)),
+                ]
+                for norm, mode in zip(norms, modes):
+                    norm.train(mode)
+        for side, where, tensor in stages:
+            if not torch.isfinite(tensor).all():
+                return side, where, tensor
+        return '', '', None
 
     def forward_student(self, inputs: torch.Tensor, data_samples: Optional[list]):
         """Run the student in loss mode and record its features.

@@ -263,11 +263,16 @@ class RunningWhiten(BatchWhiten):
         self.register_buffer('num_batches_tracked', torch.tensor(0, dtype=torch.long))
 
     def update(self, centred: torch.Tensor) -> None:
-        """Fold one batch's covariance into the running estimate. Args: centred (M, C) f64."""
+        """Fold one batch's covariance into the running estimate. Args: centred (M, C) f64.
+
+        A non-finite batch (on any process) is left out, so that one NaN batch skipped by the
+        distiller does not poison the estimate for the rest of training."""
         first = int(self.num_batches_tracked) == 0
         covariance = super().covariance(centred) if first else sample_covariance(centred)
         if is_distributed():
             all_reduce(covariance, op='mean')
+        if not bool(torch.isfinite(covariance).all()):
+            return
         if first:
             self.running_covariance.copy_(covariance)
         else:
