@@ -91,6 +91,19 @@ def test_missing_files_are_named_with_the_apt_command(tmp_path):
         build(data_root=str(tmp_path), download=True)
 
 
+def test_config_pipelines_on_the_files(tiny_root):
+    """The base config's datasets and transforms run: the training crop and flip keep a
+    1 x 28 x 28 image, and the validation loader takes the test split."""
+    from mmpretrain.registry import DATASETS
+    import vkd_mm.datasets.fashion_mnist  # noqa: F401  registers FashionMNISTIdx
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/fashion_mnist/_base_/fashion-mnist_cls.py'))
+    for loader, expected in ((cfg.train_dataloader, 12), (cfg.val_dataloader, 5)):
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            dataset = DATASETS.build(dict(loader.dataset, data_root=tiny_root, indices=None))
+        assert len(dataset) == expected
+        assert dataset[0]['inputs'].shape == (1, 28, 28)
+
+
 @needs_real_data
 def test_real_splits():
     images, labels = load_fashion_mnist(FASHION_MNIST_ROOT, 'test')
