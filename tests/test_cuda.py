@@ -16,6 +16,7 @@ from vkd_mm.models import BatchWhiten, OrthogonalProjector, VkDLoss, WKDLogitLos
 from vkd_mm.models.losses import sinkhorn_distance
 from vkd_mm.models.projectors import ORTHOGONAL_MAPS
 from vkd_mm.registry import MODELS
+from vkd_mm.utils import use_checkpoint_policy
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')
 
@@ -122,6 +123,7 @@ def distillation_runner(work_dir: str, max_iters: int, resume: bool, amp: bool =
     """A real MMEngine runner distilling a width-32 into a width-8 conv net with V_kD."""
     optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16') if amp else dict()
     MODELS.register_module('TinyConvClassifier', module=TinyConvClassifier, force=True)
+    use_checkpoint_policy()  # resume reads MMEngine's checkpoint, as tools/train.py does
     return Runner(
         model=dict(
             type='VkDDistiller',

@@ -13,7 +13,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner, load_checkpoint
 
 from vkd_mm.registry import MODELS
-from vkd_mm.utils import export_student_state_dict, load_from_local_trusted
+from vkd_mm.utils import export_student_state_dict, load_checkpoint_file, use_checkpoint_policy
 from .conftest import REPO_ROOT, TOY_STUDENT_CONFIG, TOY_VKD_CONFIG
 
 
@@ -50,11 +50,12 @@ def optimizer_state_tensors(state):
 
 def test_resume_restores_projector_and_optimizer_exactly(trained, toy_data_root):
     runner, work_dir = trained
-    checkpoint = load_from_local_trusted(osp.join(work_dir, 'epoch_2.pth'))
+    checkpoint = load_checkpoint_file(osp.join(work_dir, 'epoch_2.pth'))
     cfg = toy_cfg(TOY_VKD_CONFIG, toy_data_root, work_dir, max_epochs=3)
     cfg.resume = True
     cfg.load_from = osp.join(work_dir, 'epoch_2.pth')
     cfg.experiment_name = 'resumed'
+    use_checkpoint_policy()  # what tools/train.py does: MMEngine's checkpoints load safely
     resumed = Runner.from_cfg(cfg)
     resumed.load_or_resume()
 
@@ -164,11 +165,14 @@ def test_two_process_gloo_training(toy_data_root, tmp_path):
     assert osp.isfile(tmp_path / 'epoch_1.pth')
 
 
-def test_mmengine_checkpoints_need_the_trusted_loader(trained):
-    """torch >= 2.6 refuses MMEngine's own checkpoints by default; vkd_mm's loader reads them."""
+def test_mmengine_checkpoints_load_safely_under_the_policy(trained):
+    """torch >= 2.6 refuses MMEngine's own checkpoints by default; under vkd_mm's policy they
+    load with weights_only=True (the types MMEngine writes are allowed one by one)."""
     from mmengine.runner.checkpoint import CheckpointLoader
     _, work_dir = trained
     path = osp.join(work_dir, 'epoch_2.pth')
     with pytest.raises(Exception, match='weights_only'):
         torch.load(path)
-    assert 'message_hub' in CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    use_checkpoint_policy()
+    checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    assert 'message_hub' in checkpoint and 'exact_resume' not in checkpoint

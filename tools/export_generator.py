@@ -9,7 +9,7 @@ import argparse
 
 import torch
 
-from vkd_mm.utils import extract_state_dict
+from vkd_mm.utils import extract_state_dict, load_checkpoint_file
 
 GENERATOR_PREFIXES = ('generator.', 'generator_ema.')
 
@@ -18,8 +18,13 @@ def main():
     parser = argparse.ArgumentParser(description='Export a GAN generator')
     parser.add_argument('checkpoint', help='training checkpoint')
     parser.add_argument('out', help='output path')
+    parser.add_argument(
+        '--trust-checkpoint', action='store_true',
+        help='load with weights_only=False (runs code the file may carry; only for files you '
+        'made)')
     args = parser.parse_args()
-    checkpoint = torch.load(args.checkpoint, map_location='cpu', weights_only=False)
+    checkpoint = load_checkpoint_file(args.checkpoint, map_location='cpu',
+                                      trust=args.trust_checkpoint)
     state = {k: v for k, v in extract_state_dict(checkpoint).items()
              if k.startswith(GENERATOR_PREFIXES)}
     if not any(k.startswith('generator.') for k in state):

@@ -10,19 +10,24 @@ import argparse
 
 import torch
 
-from vkd_mm.utils import export_student_state_dict, load_from_local_trusted
+from vkd_mm.utils import export_student_state_dict, load_checkpoint_file
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Export the student of a distillation run')
     parser.add_argument('checkpoint', help='checkpoint written by a distillation run')
     parser.add_argument('out', help='output file')
+    parser.add_argument(
+        '--trust-checkpoint', action='store_true',
+        help='load with weights_only=False (runs code the file may carry; only for files you '
+        'made)')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    checkpoint = load_from_local_trusted(args.checkpoint, map_location='cpu')
+    checkpoint = load_checkpoint_file(args.checkpoint, map_location='cpu',
+                                      trust=args.trust_checkpoint)
     state_dict = export_student_state_dict(checkpoint)
     torch.save(dict(meta=checkpoint.get('meta', {}), state_dict=state_dict), args.out)
     print(f'wrote {len(state_dict)} student tensors to {args.out}')

@@ -9,7 +9,7 @@ from mmengine.config import DictAction
 from mmengine.evaluator import DumpResults
 from mmengine.runner import Runner
 
-from vkd_mm.utils import load_run_config
+from vkd_mm.utils import TRUST_CHECKPOINTS_KEY, load_run_config, use_checkpoint_policy
 
 
 def parse_args():
@@ -34,6 +34,8 @@ def main():
     args = parse_args()
     cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
     cfg.load_from = args.checkpoint
+    # weights_only=True unless the config trusts checkpoints (README: Reliability)
+    use_checkpoint_policy(trust=cfg.get(TRUST_CHECKPOINTS_KEY, False))
 
     runner = Runner.from_cfg(cfg)
     if args.out is not None:

@@ -10,7 +10,8 @@ from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from vkd_mm.utils import load_run_config
+from vkd_mm.engine import enable_exact_resume
+from vkd_mm.utils import TRUST_CHECKPOINTS_KEY, load_run_config, use_checkpoint_policy
 
 
 def parse_args():
@@ -52,6 +53,11 @@ def main():
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+
+    # checkpoints load with weights_only=True unless the config trusts them; a resumed run
+    # reproduces the uninterrupted one (README: Reliability)
+    use_checkpoint_policy(trust=cfg.get(TRUST_CHECKPOINTS_KEY, False))
+    enable_exact_resume(cfg)
 
     # as MMDetection's train script: a config's runner_type (e.g. 'FlexibleRunner' with a
     # DeepSpeed or FSDP strategy) picks the runner

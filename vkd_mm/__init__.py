@@ -3,8 +3,8 @@
 Importing the package registers its components in MMEngine's root registries (so configs of
 every OpenMMLab scope find them by bare type name), imports no host library (the components of
 MMDetection, MMPretrain or MMagic register when a config of that scope is built: see
-:mod:`vkd_mm.registry`) and makes mmengine load local checkpoints
-with the installed torch (see :mod:`vkd_mm.utils.checkpoint`).
+:mod:`vkd_mm.registry`) and changes no global state: how checkpoints load is a policy that
+``tools/train.py`` and ``tools/test.py`` install (:func:`vkd_mm.utils.use_checkpoint_policy`).
 """
 from .engine import CategoryCostLoop
 from .hooks import CosineLossWeightHook, ProjectorDiagnosticsHook
@@ -13,11 +13,9 @@ from .models import (BatchStandardize, BatchWhiten, ConvBottleneckProjector, KLD
                      RunningWhiten, SampleLayerNorm, VkDDistiller, VkDLoss, WKDFeatureLoss,
                      WKDLogitLoss)
 from .registry import register_host_modules
-from .utils import register_trusted_local_loader
 from .version import __version__
 
 register_host_modules()
-register_trusted_local_loader()
 
 __all__ = [
     '__version__', 'OrthogonalProjector', 'LinearProjector', 'MLPProjector', 'ProjectorEnsemble',

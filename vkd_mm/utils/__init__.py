@@ -1,12 +1,15 @@
-from .checkpoint import (export_student_state_dict, extract_state_dict, load_checkpoint_checked,
-                         load_from_local_trusted, load_state_dict_checked,
-                         register_trusted_local_loader)
+from .checkpoint import (TRUST_CHECKPOINTS_KEY, CheckpointNotTrustedError, NotACheckpointError,
+                         checkpoint_safe_globals, export_student_state_dict, extract_state_dict,
+                         load_checkpoint_checked, load_checkpoint_file, load_state_dict_checked,
+                         use_checkpoint_policy)
 from .config import load_config, load_run_config
 from .launch import distributed_backend, prepare_distributed
 from .optional import host_installed
 
 __all__ = [
-    'export_student_state_dict', 'register_trusted_local_loader', 'load_from_local_trusted',
+    'export_student_state_dict', 'use_checkpoint_policy', 'load_checkpoint_file',
+    'checkpoint_safe_globals', 'CheckpointNotTrustedError', 'NotACheckpointError',
+    'TRUST_CHECKPOINTS_KEY',
     'extract_state_dict', 'load_state_dict_checked', 'load_checkpoint_checked',
     'prepare_distributed', 'distributed_backend', 'load_config', 'load_run_config', 'host_installed'
 ]

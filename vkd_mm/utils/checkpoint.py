@@ -1,37 +1,157 @@
-"""Checkpoint loading that works with torch >= 2.6 and reports key mismatches readably.
+"""Checkpoint loading: safe by default, readable when a file is refused or is no checkpoint.
 
-mmengine 0.10.7 loads local checkpoints with ``torch.load(filename, map_location)``. Since torch
-2.6 that call defaults to ``weights_only=True``, which refuses the MessageHub, numpy arrays and
-config objects that MMEngine itself pickles into every checkpoint, so ``resume=True`` fails.
-:func:`register_trusted_local_loader` replaces mmengine's local-file scheme with one that passes
-``weights_only=False``: a checkpoint that a training run wrote is as trusted as the config that
-names it. It is applied when :mod:`vkd_mm` is imported.
+Policy: every checkpoint is loaded with ``torch.load(..., weights_only=True)``, so a file can
+only rebuild tensors, containers and the few types allowed here; a pickle that would call any
+other function (``os.system`` in a ``__reduce__``, say) is refused before anything runs. The
+allowed types are those MMEngine 0.10.7 itself writes into a checkpoint, found by saving real
+checkpoints with a Runner: the MessageHub's ``HistoryBuffer`` objects with their NumPy arrays,
+dtypes and scalars, and the ``getattr(HistoryBuffer, 'mean')``-style references a buffer pickles
+for its statistics methods (resolved by :func:`_history_buffer_method`, which gives nothing but
+those methods, never Python's ``getattr``).
+
+A file that needs more is refused with an error naming it and the opt-in: the config key
+``trust_checkpoints = True`` (``--cfg-options trust_checkpoints=True`` for ``tools/train.py``
+and ``tools/test.py``) or ``--trust-checkpoint`` for the export tools, which load it with
+``weights_only=False``, i.e. run whatever code it carries. Trust only files you made.
+
+The policy applies where it is installed: :func:`load_checkpoint_file` (teacher weights, the
+export tools) uses it always; MMEngine's own loading (``resume``, ``load_from``) uses it once
+:func:`use_checkpoint_policy` has registered it, which ``tools/train.py`` and ``tools/test.py``
+do. Importing :mod:`vkd_mm` changes nothing.
 """
 import os.path as osp
+import pickle
+import zipfile
 from collections import OrderedDict
-from typing import Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
+import numpy as np
 import torch
+from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
-__all__ = ['register_trusted_local_loader', 'load_from_local_trusted', 'extract_state_dict',
-           'load_state_dict_checked', 'load_checkpoint_checked']
+__all__ = ['TRUST_CHECKPOINTS_KEY', 'CheckpointNotTrustedError', 'NotACheckpointError',
+           'checkpoint_safe_globals', 'load_checkpoint_file', 'use_checkpoint_policy',
+           'extract_state_dict', 'load_state_dict_checked', 'load_checkpoint_checked',
+           'export_student_state_dict']
 
+TRUST_CHECKPOINTS_KEY = 'trust_checkpoints'  # the config key of the opt-in
 _MAX_LISTED_KEYS = 10  # keys shown per category in a mismatch report
+_trust_checkpoints: bool = False  # set by use_checkpoint_policy; False: weights_only loading
+# the statistics methods every HistoryBuffer pickles (registered when the first buffer is made)
+_HISTORY_BUFFER_METHODS = frozenset(('min', 'max', 'current', 'mean'))
 
 
-def load_from_local_trusted(filename: str, map_location=None) -> dict:
-    """Load a local checkpoint with pickled Python objects allowed (``weights_only=False``)."""
+class CheckpointNotTrustedError(pickle.UnpicklingError):
+    """A checkpoint needs more than tensors and MMEngine's own types to load."""
+
+
+class NotACheckpointError(ValueError):
+    """A file is not a torch checkpoint (another format, or truncated)."""
+
+
+def _history_buffer_method(owner: type, name: str) -> Callable:
+    """What a pickled ``getattr(HistoryBuffer, name)`` may resolve to: a statistics method."""
+    allowed = _HISTORY_BUFFER_METHODS | set(HistoryBuffer._statistics_methods)
+    if owner is not HistoryBuffer or name not in allowed:
+        raise pickle.UnpicklingError(
+            f'getattr({owner!r}, {name!r}) is not allowed; only the statistics methods of '
+            f'HistoryBuffer ({sorted(allowed)}) are')
+    return getattr(HistoryBuffer, name)
+
+
+def checkpoint_safe_globals() -> List[Any]:
+    """The types allowed besides torch's defaults, for ``torch.serialization.safe_globals``."""
+    multiarray = np.core.multiarray
+    dtype_classes = [type(np.dtype(code)) for code in np.typecodes['All'] if code != 'O']
+    return [
+        HistoryBuffer, np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar,
+        *dtype_classes, (_history_buffer_method, 'builtins.getattr')
+    ]
+
+
+def _check_is_checkpoint(filename: str) -> None:
+    """Refuse a file that is neither a torch zip archive nor a (legacy) pickle."""
+    with open(filename, 'rb') as file:
+        head = file.read(2)
+    if zipfile.is_zipfile(filename) or head[:1] == b'\x80':
+        return
+    raise NotACheckpointError(
+        f'{filename} is not a checkpoint: it is neither a torch zip archive nor a pickle '
+        f'(it starts with {head!r}; a file cut short while it was written, or another format)')
+
+
+def _refusal_reason(message: str) -> str:
+    """The line of torch's weights-only error that says what was refused."""
+    boilerplate = ('Weights only load failed', 'Please file an issue', 'Check the documentation')
+    lines = [line.replace('WeightsUnpickler error:', '').strip() for line in message.splitlines()]
+    reasons = [line for line in lines if line and not line.startswith(boilerplate)]
+    return reasons[0] if reasons else lines[0]
+
+
+def load_checkpoint_file(filename: str,
+                         map_location: Any = None,
+                         trust: Optional[bool] = None) -> Any:
+    """Load a local checkpoint under the loading policy of this module.
+
+    Args:
+        filename (str): path of the file (``~`` is expanded).
+        map_location: as for ``torch.load``.
+        trust (bool, optional): load with ``weights_only=False``. Default: None, the policy
+            set by :func:`use_checkpoint_policy` (safe unless it was given ``trust=True``).
+
+    Returns:
+        The loaded object.
+
+    Raises:
+        FileNotFoundError: no such file.
+        NotACheckpointError: the file is no torch checkpoint.
+        CheckpointNotTrustedError: the file needs other types; the message names the opt-in.
+    """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} can not be found')
-    return torch.load(filename, map_location=map_location, weights_only=False)
+    _check_is_checkpoint(filename)
+    try:
+        if _trust_checkpoints if trust is None else trust:
+            return torch.load(filename, map_location=map_location, weights_only=False)
+        with torch.serialization.safe_globals(checkpoint_safe_globals()):
+            return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        reason = _refusal_reason(str(error))
+        raise CheckpointNotTrustedError(
+            f'{filename} was refused: it holds objects other than tensors and the MMEngine '
+            f'types vkd_mm allows ({reason}). Loading it would run code that it carries. If '
+            f'you made this file and trust it, set `{TRUST_CHECKPOINTS_KEY} = True` in the '
+            f'config (tools/train.py and tools/test.py: --cfg-options '
+            f'{TRUST_CHECKPOINTS_KEY}=True; the export tools: --trust-checkpoint).') from None
+    except (RuntimeError, EOFError) as error:
+        raise NotACheckpointError(f'{filename} is not a readable checkpoint (truncated, or '
+                                  f'another format): {error}') from None
 
 
-def register_trusted_local_loader() -> None:
-    """Make mmengine load local checkpoints (resume, load_from) with the loader above."""
-    CheckpointLoader.register_scheme(prefixes='', loader=load_from_local_trusted, force=True)
+def _load_local(filename: str, map_location: Any = None) -> Any:
+    """MMEngine's local-file scheme, under the policy (signature of ``load_from_local``)."""
+    return load_checkpoint_file(filename, map_location=map_location)
+
+
+def use_checkpoint_policy(trust: bool = False) -> None:
+    """Install the checkpoint loading policy for this process.
+
+    Registers :func:`load_checkpoint_file` as MMEngine's loader of local files, so that
+    ``resume``, ``load_from`` and :func:`mmengine.runner.load_checkpoint` read MMEngine's own
+    checkpoints with ``weights_only=True`` (torch's default refuses them) and report refused or
+    broken files by name. ``tools/train.py`` and ``tools/test.py`` call it with the config's
+    ``trust_checkpoints``.
+
+    Args:
+        trust (bool): load every checkpoint with ``weights_only=False`` (runs the code a file
+            carries). Default: False.
+    """
+    global _trust_checkpoints
+    _trust_checkpoints = bool(trust)
+    CheckpointLoader.register_scheme(prefixes='', loader=_load_local, force=True)
 
 
 def extract_state_dict(checkpoint: Mapping) -> 'OrderedDict[str, torch.Tensor]':
@@ -98,8 +218,12 @@ def load_state_dict_checked(model: nn.Module,
 def load_checkpoint_checked(model: nn.Module, filename: str, strict: bool = True,
                             role: str = 'model') -> Dict[str, List[str]]:
     """Read a checkpoint file in any layout :func:`extract_state_dict` knows and load it with
-    :func:`load_state_dict_checked`."""
-    checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
+    :func:`load_state_dict_checked`. A local file is read by :func:`load_checkpoint_file`
+    (``weights_only=True`` unless the policy trusts checkpoints)."""
+    if osp.isfile(osp.expanduser(filename)):
+        checkpoint = load_checkpoint_file(filename, map_location='cpu')
+    else:  # URLs and the other schemes MMEngine knows
+        checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
     return load_state_dict_checked(model, extract_state_dict(checkpoint), strict=strict,
                                    source=f'{role} checkpoint {filename}', role=role)
 

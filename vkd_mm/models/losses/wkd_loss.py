@@ -48,7 +48,7 @@ def load_cost_matrix(cost_matrix: Union[str, torch.Tensor, np.ndarray]) -> torch
         if cost_matrix.endswith('.npy'):
             cost_matrix = np.load(cost_matrix)
         else:
-            cost_matrix = torch.load(cost_matrix, map_location='cpu', weights_only=False)
+            cost_matrix = torch.load(cost_matrix, map_location='cpu', weights_only=True)
             if isinstance(cost_matrix, dict):
                 cost_matrix = cost_matrix['cost_matrix']
     cost = torch.as_tensor(cost_matrix, dtype=torch.float32)
