@@ -8,7 +8,9 @@ What it runs (configs/fashion_mnist/, see its README.md):
    runs it), cached beside it.
 3. Every row (student alone, KD, FitNet, V_kD, its ablations, WKD-L, V_kD + KD) for both
    students (ResNet-18 w4; a 4-layer ViT) and every seed, each trained with the same schedule
-   and evaluated on the 10,000 test images after every epoch with MMPretrain's ``Accuracy``.
+   and evaluated on the 10,000 test images with MMPretrain's ``Accuracy``: after every epoch
+   for the rows of the curves, after the last one for the others (evaluation does not touch
+   the training's random streams, so the final figure is the same either way).
 
 It prints a table of top-1 mean +- std over the seeds per row, with the median time of a
 training step and the memory a step holds (the paper's Table 8), writes a PNG of test top-1
@@ -139,6 +141,7 @@ class KDBenchmarkHook(Hook):
     def after_val_epoch(self, runner, metrics=None) -> None:
         if metrics and 'accuracy/top1' in metrics:
             self.accuracy.append(float(metrics['accuracy/top1']))
+            print(f'    epoch {runner.epoch}: top-1 {self.accuracy[-1]:.2f}', flush=True)
 
 
 def file_hash(paths: List[str]) -> str:
@@ -149,8 +152,10 @@ def file_hash(paths: List[str]) -> str:
     return digest.hexdigest()
 
 
-def prepare_config(path: str, args, work_dir: str, seed: int, epochs: int) -> Config:
-    """The config of one run: data root, subset sizes, schedule, seed, no checkpoints."""
+def prepare_config(path: str, args, work_dir: str, seed: int, epochs: int,
+                   every_epoch: bool = True) -> Config:
+    """The config of one run: data root, subset sizes, schedule, seed, no checkpoints; the
+    test set is scored after every epoch, or only after the last one."""
     cfg = Config.fromfile(path)
     cfg.work_dir = work_dir
     cfg.experiment_name = osp.basename(work_dir)
@@ -163,7 +168,8 @@ def prepare_config(path: str, args, work_dir: str, seed: int, epochs: int) -> Co
         cfg.test_dataloader.dataset.indices = args.test_size
     if args.batch_size:
         cfg.train_dataloader.batch_size = args.batch_size
-    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=1)
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs,
+                         val_interval=1 if every_epoch else epochs)
     cfg.param_scheduler.T_max = epochs
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=50)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=False)
@@ -318,6 +324,7 @@ def plot(results: dict, args, path: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.ticker import MaxNLocator
     fig, axes = plt.subplots(1, len(args.students), figsize=(6 * len(args.students), 4.2),
                              squeeze=False)
     for ax, student in zip(axes[0], args.students):
@@ -336,6 +343,7 @@ def plot(results: dict, args, path: str) -> None:
                 ax.fill_between(epochs, mean - std, mean + std, alpha=0.15)
         ax.set_title(f'{STUDENTS[student][0]} <- {TEACHER_NAME}')
         ax.set_xlabel('epoch')
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel('test top-1 (%), mean over seeds')
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
@@ -407,7 +415,7 @@ def main(argv=None):
             continue
         cfg = prepare_config(row_config(student, row), args,
                              osp.join(args.work_dir, 'runs', f'{student}_{row}_seed{seed}'),
-                             seed, args.epochs)
+                             seed, args.epochs, every_epoch=row in CURVE_ROWS)
         if cfg.model.type == 'VkDDistiller':
             cfg.model.teacher_ckpt = teacher['checkpoint']
             for pair in cfg.model.get('logit_distill', []):
