@@ -17,7 +17,7 @@ import tempfile
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from vkd_mm.utils import load_config
+from vkd_mm.utils import TRUST_CHECKPOINTS_KEY, load_config, use_checkpoint_policy
 
 
 def parse_args():
@@ -50,6 +50,7 @@ def main():
                         num_classes=num_classes, samples_per_class=args.samples_per_class)
     cfg.test_evaluator = dict(type='Accuracy')
     cfg.load_from = args.checkpoint
+    use_checkpoint_policy(trust=cfg.get(TRUST_CHECKPOINTS_KEY, False))  # weights_only=True
     cfg.work_dir = args.work_dir or tempfile.mkdtemp(prefix='wkd_cost_')
     cfg.custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler',
