@@ -84,3 +84,40 @@ def test_a_truncated_checkpoint_is_named(vkd_cfg, tmp_path):
     path.write_bytes(data[:len(data) // 2])  # a copy or a save cut short
     with pytest.raises(NotACheckpointError, match=str(path)):
         build(vkd_cfg, teacher_ckpt=str(path))
+
+
+@pytest.mark.parametrize('change,message', [
+    (dict(teacher=None), 'needs a teacher'),
+    (dict(distill=[]), 'at least one pair'),
+    (dict(distill='twice'), "two distill pairs are named 'pooled'"),
+    (dict(distill='no channels'), "distill pair 'pooled': `student` and `teacher` need `path`"),
+    (dict(distill='bad pool'), "pool must be one of"),
+    (dict(logit_distill=[dict(student=dict(path='head.fc', channels=6),
+                              teacher=dict(path='head.fc', channels=6))]),
+     "logit_distill pair 'logit0' needs a `loss`"),
+    (dict(logit_distill=[dict(student=dict(path='head.fc', channels=6),
+                              teacher=dict(path='head.fc', channels=6),
+                              loss=dict(type='KLDivergenceLoss'), weight=2)]),
+     r"logit_distill pair 'logit0' has unknown keys \['weight'\]"),
+])
+def test_config_mistakes_are_named(vkd_cfg, change, message):
+    """The distiller's remaining config errors, one test each."""
+    cfg = copy.deepcopy(vkd_cfg)
+    pair = cfg.distill[0]
+    if change.get('distill') == 'twice':
+        change = dict(distill=[pair, pair])
+    elif change.get('distill') == 'no channels':
+        change = dict(distill=[dict(pair, student=dict(path='neck'))])
+    elif change.get('distill') == 'bad pool':
+        change = dict(distill=[dict(pair, student=dict(path='neck', channels=64, pool='max'))])
+    with pytest.raises(ValueError, match=message):
+        build(cfg, **change)
+
+
+def test_projected_and_teacher_shapes_must_agree(vkd_cfg):
+    cfg = copy.deepcopy(vkd_cfg)
+    cfg.distill[0].student = dict(path='backbone.layer4', channels=64)  # a map, not pooled
+    model = build(cfg)
+    data = model.data_preprocessor(toy_batch(), True)
+    with pytest.raises(ValueError, match="pick layers of the same resolution or set\\s+pool="):
+        model(**data, mode='loss')
