@@ -30,7 +30,9 @@ Usage:
     python benchmarks/kd_fashion_mnist.py --quick   # every row, a few iterations
 """
 import argparse
+import contextlib
 import copy
+import fcntl
 import hashlib
 import json
 import os
@@ -144,6 +146,26 @@ class KDBenchmarkHook(Hook):
             print(f'    epoch {runner.epoch}: top-1 {self.accuracy[-1]:.2f}', flush=True)
 
 
+_lock_wait = [0.0]  # seconds spent waiting for --lock, for the report
+
+
+@contextlib.contextmanager
+def cpu_lock(path: Optional[str]):
+    """Hold an exclusive flock on ``path`` (when given) for the duration of the block, so that a
+    shared machine's other heavy jobs take turns with each training run."""
+    if not path:
+        yield
+        return
+    with open(path, 'a') as handle:
+        start = time.perf_counter()
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        _lock_wait[0] += time.perf_counter() - start
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def file_hash(paths: List[str]) -> str:
     digest = hashlib.sha256()
     for path in paths:
@@ -217,11 +239,12 @@ def prepare_teacher(args, data_hash: str) -> dict:
     else:
         print(f'[teacher] training {TEACHER_CONFIG} for {args.teacher_epochs} epochs '
               f'into {teacher_dir}', flush=True)
-        cfg = prepare_config(config, args, teacher_dir, 0, args.teacher_epochs)
-        cfg.train_cfg.val_interval = args.teacher_epochs
+        cfg = prepare_config(config, args, teacher_dir, 0, args.teacher_epochs,
+                             every_epoch=False)
         cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=args.teacher_epochs,
                                             max_keep_ckpts=1)
-        record = train(cfg)
+        with cpu_lock(args.lock):
+            record = train(cfg)
         record['checkpoint'] = osp.join(teacher_dir, f'epoch_{args.teacher_epochs}.pth')
         record['config'] = osp.join(teacher_dir, 'teacher_config.py')
         cfg.dump(record['config'])
@@ -230,8 +253,9 @@ def prepare_teacher(args, data_hash: str) -> dict:
         print(f'[teacher] top-1 {record["top1"]:.2f} in {record["wall_s"]:.0f} s', flush=True)
     record['cost_matrix'] = osp.join(teacher_dir, 'wkd_cost.pth')
     if 'wkd-l' in args.rows and not osp.isfile(record['cost_matrix']):
-        make_cost_matrix(record['config'], record['checkpoint'], record['cost_matrix'],
-                         osp.join(teacher_dir, 'wkd_cost'))
+        with cpu_lock(args.lock):
+            make_cost_matrix(record['config'], record['checkpoint'], record['cost_matrix'],
+                             osp.join(teacher_dir, 'wkd_cost'))
     return record
 
 
@@ -369,6 +393,8 @@ def parse_args(argv=None):
     parser.add_argument('--teacher-epochs', type=int, default=15)
     parser.add_argument('--threads', type=int, default=2, help='torch.set_num_threads')
     parser.add_argument('--data-root', default='/usr/share/datasets/fashion-mnist')
+    parser.add_argument('--lock', default=None,
+                        help='a file to flock around each training run (a shared machine)')
     parser.add_argument('--work-dir', default=None,
                         help='default: work_dirs/kd_fashion_mnist (--quick: ..._quick)')
     args = parser.parse_args(argv)
@@ -423,7 +449,8 @@ def main(argv=None):
                     pair.loss.cost_matrix = teacher['cost_matrix']
         elapsed = time.time() - start
         print(f'[{index + 1}/{len(runs)}] {key} (elapsed {elapsed / 60:.1f} min)', flush=True)
-        record = train(cfg)
+        with cpu_lock(args.lock):
+            record = train(cfg)
         record.update(student=student, row=row, seed=seed)
         results[key] = record
         with open(results_path, 'w') as f:
@@ -443,7 +470,8 @@ def main(argv=None):
             'weights, gradients and AdamW moments of what trains, frozen teacher weights, and '
             'tensors saved for backward.' + table(results, args, teacher) +
             f'\n\ncommand: {command}\ncommit: {commit} (at the start)\nmachine: {machine()}\n'
-            f'duration: {duration / 60:.1f} min (this invocation; cached runs not retrained)\n')
+            f'duration: {duration / 60:.1f} min (this invocation, {_lock_wait[0] / 60:.1f} min '
+            'of it waiting for --lock; cached runs not retrained)\n')
     png = osp.join(args.work_dir, 'fashion_mnist_accuracy.png')
     plot(results, args, png)
     text += f'curves: {png}\n'
