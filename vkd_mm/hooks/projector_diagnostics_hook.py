@@ -1,7 +1,9 @@
-"""Logs how close each projector is to an isometry of the student batch."""
+"""Logs how close each projector is to an isometry of the student batch, and can draw it."""
+import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
 import torch
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from torch import nn
@@ -10,7 +12,10 @@ from vkd_mm.models.projectors import TokenProjector
 from vkd_mm.models.tokens import to_tokens
 from vkd_mm.registry import HOOKS
 
-__all__ = ['ProjectorDiagnosticsHook', 'projection_matrix_stats', 'inner_product_distortion']
+__all__ = [
+    'ProjectorDiagnosticsHook', 'projection_matrix_stats', 'inner_product_distortion',
+    'plot_diagnostics'
+]
 
 
 def projection_matrix_stats(weight: torch.Tensor) -> Dict[str, float]:
@@ -51,20 +56,34 @@ class ProjectorDiagnosticsHook(Hook):
     (on that iteration's student batch, at most ``max_tokens`` tokens).
 
     Scalars go to the message hub as ``train/<module path>/<stat>``, so the logger and the
-    visualisation backends show them beside the losses.
+    visualisation backends show them beside the losses. With ``plot=True`` the main process
+    also draws the history of this run at the end of training, one line per projector:
+    orthonormality error, the singular-value range and the inner-product distortion against the
+    iteration (:func:`plot_diagnostics`), saved as ``<log dir>/<plot_name>``.
 
     Args:
         interval (int): log every this many iterations. Default: 50.
         max_tokens (int): tokens used for the inner-product distortion. Default: 256.
+        plot (bool): write the PNG at the end of training. Default: False.
+        plot_name (str): its file name in the run's log dir.
+            Default: 'projector_diagnostics.png'.
     """
 
     priority = 'LOW'
 
-    def __init__(self, interval: int = 50, max_tokens: int = 256) -> None:
+    def __init__(self,
+                 interval: int = 50,
+                 max_tokens: int = 256,
+                 plot: bool = False,
+                 plot_name: str = 'projector_diagnostics.png') -> None:
         self.interval = interval
         self.max_tokens = max_tokens
+        self.plot = plot
+        self.plot_name = plot_name
         self._captured: Dict[str, Tuple[torch.Tensor, torch.Tensor]] = {}
         self._handles: List[torch.utils.hooks.RemovableHandle] = []
+        # projector path -> stat -> [(iteration, value)], the logged values of this run
+        self.history: Dict[str, Dict[str, List[Tuple[int, float]]]] = {}
 
     @staticmethod
     def projectors(model: nn.Module) -> Dict[str, TokenProjector]:
@@ -106,4 +125,53 @@ class ProjectorDiagnosticsHook(Hook):
                 stats['ip_distortion'] = inner_product_distortion(*self._captured[name])
             for key, value in stats.items():
                 runner.message_hub.update_scalar(f'train/{name}/{key}', value)
+                self.history.setdefault(name, {}).setdefault(key, []).append(
+                    (runner.iter + 1, value))
         self._captured.clear()
+
+    def after_train(self, runner) -> None:
+        if self.plot and self.history and is_main_process():
+            path = osp.join(runner.log_dir, self.plot_name)
+            plot_diagnostics(self.history, path)
+            runner.logger.info(f'projector diagnostics drawn in {path}')
+
+
+def plot_diagnostics(history: Dict[str, Dict[str, List[Tuple[int, float]]]], path: str) -> None:
+    """Draw a diagnostics history as a PNG of three panels against the iteration.
+
+    Args:
+        history (dict): projector path -> stat (``orth_err``, ``sv_min``, ``sv_max``,
+            ``ip_distortion``) -> [(iteration, value)], as :attr:`ProjectorDiagnosticsHook.history`.
+        path (str): the PNG file to write.
+    """
+    import matplotlib
+    matplotlib.use('Agg')  # NOTE no display: only files are written
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4), constrained_layout=True)
+    for index, (name, stats) in enumerate(sorted(history.items())):
+        color = f'C{index % 10}'
+        if 'orth_err' in stats:
+            steps, values = zip(*stats['orth_err'])
+            # NOTE an exact isometry logs 0, which a log axis cannot show
+            axes[0].plot(steps, [max(v, 1e-16) for v in values], color=color, label=name)
+        if 'sv_min' in stats and 'sv_max' in stats:
+            steps, low = zip(*stats['sv_min'])
+            _, high = zip(*stats['sv_max'])
+            axes[1].fill_between(steps, low, high, color=color, alpha=0.25)
+            axes[1].plot(steps, low, color=color, label=f'{name} min')
+            axes[1].plot(steps, high, color=color, linestyle='--', label=f'{name} max')
+        if 'ip_distortion' in stats:
+            steps, values = zip(*stats['ip_distortion'])
+            axes[2].plot(steps, [max(v, 1e-16) for v in values], color=color, label=name)
+    titles = ('orthonormality error max|PᵀP - I|', 'singular values of P (min - max)',
+              'inner-product distortion of the batch')
+    for axis, title, log in zip(axes, titles, (True, False, True)):
+        axis.set_title(title)
+        axis.set_xlabel('iteration')
+        if log:
+            axis.set_yscale('log')
+        if axis.lines:
+            axis.legend(fontsize='small')
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
