@@ -6,6 +6,8 @@ from mmdet.models.layers import DeformableDetrTransformerDecoder
 from mmdet.models.layers.transformer import inverse_sigmoid
 from torch import nn
 
+from .deformable_attention import PortableDeformableAttention
+
 __all__ = ['ViDTTransformerDecoder']
 
 
@@ -18,7 +20,16 @@ class ViDTTransformerDecoder(DeformableDetrTransformerDecoder):
     body tokens before the first layer, and layer ``i`` uses ``reg_branches[i + 1]``. The body
     tokens and their refined references are prepended to the layers' intermediate outputs.
     ``reg_branches`` is therefore required and has ``num_layers + 1`` entries.
+
+    The layers' cross-attention is :class:`PortableDeformableAttention`: mmcv's module, which
+    also runs on a GPU whose mmcv build has no CUDA kernels.
     """
+
+    def _init_layers(self) -> None:
+        """Deformable DETR's layers, their cross-attention made portable."""
+        super()._init_layers()
+        for layer in self.layers:
+            layer.cross_attn = PortableDeformableAttention(**layer.cross_attn_cfg)
 
     def forward(self, query: torch.Tensor, query_pos: torch.Tensor, value: torch.Tensor,
                 key_padding_mask: torch.Tensor, reference_points: torch.Tensor,
