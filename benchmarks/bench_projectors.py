@@ -3,20 +3,25 @@
 Part 1: forward + backward of projector + smooth-L1 for one batch (B=256) at the widths of the
 paper's pairs (DeiT-Ti/S -> RegNetY-160: 192/384 -> 3024; ViDT tokens: 256 -> 256; and the wide
 case 3024 -> 192), for a linear layer, the official code's map (torch's default orthogonal
-parametrization) and each vkd_mm map. Variants run interleaved, round after round, so that load
-changes on the machine hit them alike; the table gives medians.
+parametrization) and each vkd_mm map: ``matrix_exp`` (the paper's map, thin form) next to
+``matrix_exp_full`` (the same exponential from the literal n x n generator, the map this package
+had before). Variants run interleaved, round after round, so that load changes on the machine
+hit them alike; the table gives medians, and for ``matrix_exp`` and ``cholesky_qr`` the FLOP
+count of the map over the linear layer's (products, solves and factorisations; float64 counted
+as float32), i.e. the best ratio a FLOP-bound run can reach.
 
 Part 2: one whole distillation step (DeiT-Ti student forward/backward, RegNetY-160 teacher
 forward under no_grad, pooled 192 -> 3024 projection, layer-norm target, smooth-L1, AdamW step)
-with each projector, as a ratio to the same step with a linear projector.
+with a linear projector and the maps of --step-maps, as a ratio to the step with the linear one.
 
 Usage: python benchmarks/bench_projectors.py [--batch 256] [--step-batch 16] [--rounds 5]
-       [--skip-step] [--device cuda]  (part 1 on a GPU; part 2 runs on the CPU)
+       [--skip-step] [--step-maps matrix_exp,cholesky_qr] [--device cuda]
+       (part 1 on a GPU; part 2 runs on the CPU)
 """
 import argparse
 import statistics
 import time
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Sequence
 
 import torch
 from torch import nn
@@ -25,16 +30,18 @@ from torch.nn.utils import parametrizations
 
 from vkd_mm.models import LinearProjector, OrthogonalProjector
 
-MAPS = ('matrix_exp', 'householder_qr', 'cholesky_qr')
+MAPS = ('matrix_exp', 'matrix_exp_full', 'householder_qr', 'cholesky_qr')
 WIDTHS = ((192, 3024), (384, 3024), (256, 256), (3024, 192))
 SLOW_SECONDS = 2.0  # a variant slower than this runs once per round for at most 2 rounds
 
 
-def build_projectors(d_s: int, d_t: int) -> Dict[str, nn.Module]:
-    projectors = {'linear': LinearProjector(d_s, d_t),
-                  'official (torch orthogonal)':
-                  parametrizations.orthogonal(nn.Linear(d_s, d_t, bias=False))}
-    for name in MAPS:
+def build_projectors(d_s: int, d_t: int, maps: Sequence[str] = MAPS,
+                     official: bool = True) -> Dict[str, nn.Module]:
+    projectors = {'linear': LinearProjector(d_s, d_t)}
+    if official:
+        projectors['official (torch orthogonal)'] = parametrizations.orthogonal(
+            nn.Linear(d_s, d_t, bias=False))
+    for name in maps:
         projectors[name] = OrthogonalProjector(d_s, d_t, orthogonal_map=name)
     return projectors
 
@@ -53,6 +60,18 @@ def cholesky_qr_extra_flops(batch: int, d_s: int, d_t: int) -> float:
     """
     big, small = max(d_s, d_t), min(d_s, d_t)
     return 2 * 2 * big * small**2 + 3 * batch * small**2 + small**3
+
+
+def matrix_exp_extra_flops(batch: int, d_s: int, d_t: int, terms: int) -> float:
+    """What the thin MatrixExpMap adds to a linear layer, for s m Taylor terms in all.
+
+    Gram C = B^T B and its gradient B (dC + dC^T): 2 products of (n - k) x k x k; each Taylor
+    term one (k, 2k) x (2k, k) product forward and two backward; the float64 polish: 5 k^3
+    products; the tokens' extra products with M and N (forward and backward): 3 of B x k x k.
+    """
+    big, small = max(d_s, d_t), min(d_s, d_t)
+    return (2 * 2 * (big - small) * small**2 + terms * 3 * 4 * small**3 + 5 * 2 * small**3
+            + 3 * 2 * batch * small**2)
 
 
 def time_once(fn: Callable[[], None]) -> float:
@@ -98,13 +117,20 @@ def bench_projectors(batch: int, rounds: int, device: torch.device) -> None:
         torch.manual_seed(0)
         x = torch.randn(batch, d_s, device=device, requires_grad=True)
         target = torch.randn(batch, d_t, device=device)
-        steps = {name: projector_step(p.to(device), x, target)
-                 for name, p in build_projectors(d_s, d_t).items()}
+        projectors = build_projectors(d_s, d_t)
+        steps = {name: projector_step(p.to(device), x, target) for name, p in projectors.items()}
         medians = interleaved_medians(steps, rounds)
         base = medians['linear']
-        bound = 1 + cholesky_qr_extra_flops(batch, d_s, d_t) / linear_flops(batch, d_s, d_t)
+        linear = linear_flops(batch, d_s, d_t)
+        stages, degree = projectors['matrix_exp'].orthogonal_map.schedule()
+        bounds = {
+            'cholesky_qr': 1 + cholesky_qr_extra_flops(batch, d_s, d_t) / linear,
+            'matrix_exp': 1 + matrix_exp_extra_flops(batch, d_s, d_t, stages * degree) / linear,
+        }
         for name, seconds in medians.items():
-            note = f'{bound:.2f}x' if name == 'cholesky_qr' else ''
+            note = f'{bounds[name]:.2f}x' if name in bounds else ''
+            if name == 'matrix_exp':
+                note += f' ({stages} x {degree} Taylor terms)'
             print(f'| {d_s} -> {d_t} | {name} | {seconds * 1e3:.1f} ms | '
                   f'{seconds / base:.2f}x | {note} |')
 
@@ -124,14 +150,14 @@ class PooledStudent(nn.Module):
         return self.head(tokens[:, 0]), tokens[:, 1:].mean(1)
 
 
-def bench_distillation_step(batch: int, rounds: int) -> None:
+def bench_distillation_step(batch: int, rounds: int, maps: Sequence[str]) -> None:
     import timm
     torch.manual_seed(0)
     student = PooledStudent()
     teacher = timm.create_model('regnety_160', pretrained=False).eval().requires_grad_(False)
     images = torch.randn(batch, 3, 224, 224)
     labels = torch.randint(0, 1000, (batch, ))
-    projectors = build_projectors(192, 3024)
+    projectors = build_projectors(192, 3024, maps, official=False)
 
     def make_step(projector: nn.Module):
         params = list(student.parameters()) + list(projector.parameters())
@@ -166,12 +192,14 @@ def main() -> None:
     parser.add_argument('--step-batch', type=int, default=16)
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--skip-step', action='store_true', help='only part 1')
+    parser.add_argument('--step-maps', default='matrix_exp,cholesky_qr',
+                        help='comma-separated maps for part 2 (the linear layer always runs)')
     parser.add_argument('--device', default='cpu', help="part 1's device, 'cpu' or 'cuda'")
     args = parser.parse_args()
     print(f'torch {torch.__version__}')
     bench_projectors(args.batch, args.rounds, torch.device(args.device))
     if not args.skip_step:
-        bench_distillation_step(args.step_batch, args.rounds)
+        bench_distillation_step(args.step_batch, args.rounds, args.step_maps.split(','))
 
 
 if __name__ == '__main__':

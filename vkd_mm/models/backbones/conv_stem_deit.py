@@ -64,7 +64,9 @@ class ConvStemDistilledViT(DistilledVisionTransformer):
         VisionTransformer.init_weights(self)
         for module in self.patch_embed.modules():
             if isinstance(module, nn.Conv2d):
-                nn.init.kaiming_normal_(module.weight, mode='fan_out', nonlinearity='relu')
+                # NOTE: the official ``init_weight`` calls kaiming_normal_(weight) with torch's
+                # defaults: fan_in, gain sqrt(2) (leaky_relu with slope 0, i.e. relu)
+                nn.init.kaiming_normal_(module.weight, mode='fan_in', nonlinearity='relu')
 
     def forward(self, x: torch.Tensor) -> tuple:
         patches, patch_resolution = self.patch_embed(x)

@@ -5,11 +5,13 @@ width x student width). P has orthonormal columns (P^T P = I) when d_s <= d_t an
 rows (P P^T = I) when d_s > d_t. Every map can also apply P to a matrix of tokens, which lets the
 cheap maps avoid forming P at all.
 
-- :class:`MatrixExpMap` is the paper's map (V_kD, eq. 5): exp of a skew-symmetric
-  max(d_s, d_t)-square matrix, then sliced. For a square or nearly square P the whole
-  exponential is taken (``torch.linalg.matrix_exp``, a Pade approximant with scaling and
-  squaring; cost O(max^3)); for a thin P only its columns are, by a scaled Taylor series
-  applied to the identity slice (cost O(max^2 min) per term).
+- :class:`MatrixExpMap` (``matrix_exp``) is the paper's map (V_kD, eq. 5): exp of a
+  skew-symmetric n x n matrix S = [[A, -B^T], [B, 0]] (n = max(d_s, d_t), k = min(d_s, d_t),
+  n k parameters, the family of torch's ``orthogonal(..., orthogonal_map='matrix_exp')``), then
+  its first k columns, computed from 2k x 2k quantities only (the thin form of Edelman, Arias and
+  Smith). Cost: O(k^3) per Taylor term plus two (n - k, k, k) products.
+- :class:`FullMatrixExpMap` (``matrix_exp_full``): the literal n x n generator this package used
+  as ``matrix_exp`` before; kept to load its checkpoints. Cost O(n^2 k) to O(n^3).
 - :class:`HouseholderQRMap`: the sign-fixed Q factor of a thin Householder QR of a
   (max, min) matrix. Cost O(max * min^2).
 - :class:`CholeskyQRMap`: the same Q factor (for the same parameter) computed from the Cholesky
@@ -18,7 +20,7 @@ cheap maps avoid forming P at all.
   is one Gram matrix (and its gradient) plus an O(min^3) factorisation.
 
 The QR maps are invariant to a rescaling of their parameter, so weight decay only shrinks a
-parameter whose image it cannot change; the matrix-exp map decays towards the identity slice
+parameter whose image it cannot change; the matrix-exp maps decay towards the identity slice
 [I; 0], which is still orthonormal.
 
 Paper: https://arxiv.org/abs/2403.06213 (Miles, Elezi, Deng, CVPR 2024).
@@ -29,7 +31,10 @@ from typing import Dict, Optional, Tuple, Type
 import torch
 from torch import nn
 
-__all__ = ['OrthogonalMap', 'MatrixExpMap', 'HouseholderQRMap', 'CholeskyQRMap', 'ORTHOGONAL_MAPS']
+__all__ = [
+    'OrthogonalMap', 'MatrixExpMap', 'FullMatrixExpMap', 'HouseholderQRMap', 'CholeskyQRMap',
+    'ORTHOGONAL_MAPS', 'thin_exp_factors'
+]
 
 
 class OrthogonalMap(nn.Module):
@@ -186,8 +191,287 @@ def skew_exp_columns(skew: torch.Tensor, columns: int, stages: int) -> torch.Ten
     return graph + (exact.to(graph.dtype) - graph).detach()
 
 
+_TAYLOR_THETA = 2.0  # the largest ||h T||_2 one Taylor stage of the thin map takes
+_CUDA_BOUND_MARGIN = 1.25  # head-room on a bound read one step late (see MatrixExpMap)
+
+
+def _taylor_degree(theta: float, dtype: torch.dtype, max_degree: int = 60) -> int:
+    """The least m with the remainder of exp's degree-m Taylor series at norm theta below eps/2.
+
+    The remainder is bounded by theta^(m+1) / (m+1)! / (1 - theta / (m+2)).
+    """
+    tolerance = torch.finfo(dtype).eps / 2
+    next_term = 1.0
+    for degree in range(1, max_degree + 1):
+        next_term *= theta / (degree + 1) if degree > 1 else theta * theta / 2
+        ratio = theta / (degree + 2)
+        if ratio < 1 and next_term / (1 - ratio) <= tolerance:
+            return degree
+    return max_degree
+
+
+def _generator_norm(skew: torch.Tensor, gram: Optional[torch.Tensor], probe: torch.Tensor,
+                    iterations: int = 6) -> torch.Tensor:
+    """||S||_2 of S = [[A, -B^T], [B, 0]] from A and C = B^T B, by power iteration on the device.
+
+    S acts on [x; B y] as T = [[A, -C], [I, 0]] acts on [x; y], and ||[x; B y]||^2 =
+    ||x||^2 + y^T C y, so the iteration runs on k x c blocks without B.
+
+    Args:
+        skew (Tensor): A, (k, k).
+        gram (Tensor, optional): C, (k, k); None for S = A.
+        probe (Tensor): starting vectors, (k, c).
+        iterations (int): power steps.
+
+    Returns:
+        Tensor: a 0-dim estimate, which approaches ||S||_2 from below.
+    """
+    tiny = torch.finfo(skew.dtype).tiny
+    first, second = probe, probe
+
+    def apply(first, second):
+        if gram is None:
+            return skew @ first, None, (skew @ first).square().sum(0)
+        image = skew @ first - gram @ second
+        # squared norms of [x'; B y'] with y' = x: ||x'||^2 + x^T C x
+        return image, first, image.square().sum(0) + (first * (gram @ first)).sum(0)
+
+    for _ in range(iterations):
+        first, second, norms = apply(first, second)
+        scale = norms.sqrt().clamp_min(tiny)
+        first = first / scale
+        second = second / scale if second is not None else None
+    return apply(first, second)[2].sqrt().amax()
+
+
+def thin_exp_factors(skew: torch.Tensor, gram: Optional[torch.Tensor], stages: int,
+                     degree: int) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    """The k x k factors of the first k columns of exp(S), S = [[A, -B^T], [B, 0]].
+
+    exp(S)[:, :k] = [M; B N], where [M; N] = exp(T)[:, :k] for the 2k x 2k matrix
+    T = [[A, -C], [I, 0]] and C = B^T B: S maps [X; B Y] to [A X - C Y; B X], so the columns
+    of [I; 0] stay in that form. This is the thin-QR form of Edelman, Arias and Smith (B = QR,
+    exp of [[A, -R^T], [R, 0]]) written through C = R^T R, so it needs no QR and no inverse and
+    holds as it is when B has rank < k. Each of the s stages sums the degree-m Taylor series of
+    exp(T / s) applied to the current block, one (k, 2k) x (2k, k) product per term, in the
+    inputs' dtype; autograd differentiates it.
+
+    Args:
+        skew (Tensor): A, (k, k), skew-symmetric.
+        gram (Tensor, optional): C = B^T B, (k, k); None when P is square (then M = exp(A)).
+        stages (int): s, with ||T / s||_2 about 2 or less.
+        degree (int): m, the Taylor degree of each stage.
+
+    Returns:
+        tuple: M, (k, k), and N, (k, k) or None.
+    """
+    size = skew.shape[0]
+    step = 1.0 / stages
+    eye = torch.eye(size, dtype=skew.dtype, device=skew.device)
+    if gram is None:
+        block = eye
+        for _ in range(stages):
+            term = total = block
+            for order in range(1, degree + 1):
+                term = skew @ term * (step / order)
+                total = total + term
+            block = total
+        return block, None
+    # [x; y] -> [A x - C y; x]: one (k, 2k) x (2k, k) product per term
+    operator = torch.cat([skew, -gram], dim=1)
+    # the first stage starts from [I; 0], whose first term is [A; I] h without a product
+    block = torch.cat([eye, torch.zeros_like(eye)])
+    for stage in range(stages):
+        term = total = block
+        for order in range(1, degree + 1):
+            if stage == 0 and order == 1:
+                term = torch.cat([skew, eye]) * step
+            else:
+                term = torch.cat([operator @ term, term[:size]]) * (step / order)
+            total = total + term
+        block = total
+    return block[:size], block[size:]
+
+
+def _orthonormal_polish(
+        first: torch.Tensor, second: Optional[torch.Tensor],
+        gram: Optional[torch.Tensor]) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    """One Newton-Schulz step towards M^T M + N^T C N = I, in float64.
+
+    With G = M^T M + N^T C N = I + D, [M; N] (3 I - G) / 2 has G = I - 3 D^2 / 4 + O(D^3): a
+    float32 Taylor sum (D about 1e-7) comes out orthonormal to float64 round-off, while its
+    value moves by D, below float32's own resolution of it.
+    """
+    first = first.double()
+    metric = first.t() @ first
+    if second is not None:
+        second = second.double()
+        metric = metric + second.t() @ (gram @ second)
+    factor = 1.5 * torch.eye(metric.shape[0], dtype=metric.dtype, device=metric.device) \
+        - 0.5 * metric
+    return first @ factor, (second @ factor if second is not None else None)
+
+
+class _Gram64(torch.autograd.Function):
+    """C = B^T B accumulated in float64 (orthonormality needs C to float64 accuracy), with the
+    one-product float32 backward dB = B (dC + dC^T)."""
+
+    @staticmethod
+    def forward(ctx, lower: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(lower)
+        wide = lower.double()
+        return wide.t() @ wide
+
+    @staticmethod
+    def backward(ctx, grad_gram: torch.Tensor) -> torch.Tensor:
+        lower, = ctx.saved_tensors
+        grad_gram = grad_gram.to(lower.dtype)
+        return lower @ (grad_gram + grad_gram.t())
+
+
 class MatrixExpMap(OrthogonalMap):
-    """The paper's map: P = exp(A - A^T)[:d_t, :d_s] with A strictly upper triangular.
+    """The paper's map in its thin form: P = exp(S)[:, :k] with S = [[A, -B^T], [B, 0]].
+
+    n = max(d_s, d_t), k = min(d_s, d_t). The parameter ``generator`` (n, k) holds A (k x k,
+    skew-symmetric, from the strict upper triangle of its first k rows) and B (its last n - k
+    rows): the n k-parameter family of torch's ``orthogonal(..., orthogonal_map='matrix_exp')``,
+    still the exponential of a skew-symmetric n x n matrix, then sliced. P is that slice for
+    d_s <= d_t and its transpose for d_s > d_t; a square P is exp(A) (the same parameter layout
+    and P as the full map, :class:`FullMatrixExpMap`).
+
+    exp(S)[:, :k] = [M; B N] with M, N the k x k factors of :func:`thin_exp_factors`: the
+    exponential is never formed at n x n, and tokens go through [M; B N] without forming it
+    either when they are fewer than n - k, so what the map adds to a linear layer costs
+    O(k^3) per Taylor term plus two (n - k, k, k) products (C = B^T B and its gradient). The
+    Taylor sums run in float32, then one float64 Newton-Schulz step makes [M; B N] orthonormal
+    to float64 round-off (:func:`_orthonormal_polish`); gradients come from the float32 sums.
+
+    The stage count s = ceil(||S||_2 / 2) and the degree come from a power-iteration estimate
+    of ||S||_2 (+5%) made on the parameter's device from A and C (:func:`_generator_norm`). On
+    the CPU it is read at once; on a GPU it is read without waiting on the device, through a
+    pinned copy made one call earlier (the first call waits once), with 25% head-room for the
+    parameter's drift in one step.
+
+    Checkpoints written before this map took the name hold an (n, n) ``generator`` for a
+    non-square P; loading one raises an error that points to ``orthogonal_map='matrix_exp_full'``.
+
+    Paper: https://arxiv.org/abs/2403.06213 (eq. 5). Thin form: A. Edelman, T. A. Arias,
+    S. T. Smith, "The geometry of algorithms with orthogonality constraints", SIAM J. Matrix
+    Anal. Appl. 20(2), 1998, section 2.4.2.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__(in_channels, out_channels)
+        size, thin = max(in_channels, out_channels), min(in_channels, out_channels)
+        self.generator = nn.Parameter(torch.randn(size, thin) / math.sqrt(size))
+        # fixed starting vectors of the norm estimate (a buffer, so it moves with the module)
+        probe = torch.randn(thin, 4, generator=torch.Generator().manual_seed(0))
+        self.register_buffer('_probe', probe, persistent=False)
+        self._host_bound: Optional[float] = None  # last bound read on the host
+        self._pending: Optional[Tuple[torch.cuda.Event, torch.Tensor]] = None  # bound in flight
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        stored = state_dict.get(prefix + 'generator')
+        size, thin = self.generator.shape
+        if stored is not None and size != thin and tuple(stored.shape) == (size, size):
+            raise RuntimeError(
+                f"{prefix}generator has shape {tuple(stored.shape)}: the (n, n) generator of "
+                "the full matrix-exp map that orthogonal_map='matrix_exp' used before it became "
+                f"the thin map (parameter ({size}, {thin})). Build the projector with "
+                "orthogonal_map='matrix_exp_full' to load this checkpoint as it was trained.")
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def _read_bound(self, bound: torch.Tensor) -> float:
+        """The bound on the host: at once on the CPU, one call late (+25%) on a GPU."""
+        if bound.device.type != 'cuda':
+            return float(bound)
+        if self._pending is not None and (self._host_bound is None or self._pending[0].query()):
+            self._pending[0].synchronize()  # done already, except on the first call
+            self._host_bound = float(self._pending[1])
+            self._pending = None
+        if self._pending is None:
+            staging = torch.empty((), dtype=bound.dtype, pin_memory=True)
+            staging.copy_(bound, non_blocking=True)
+            event = torch.cuda.Event()
+            event.record()
+            self._pending = (event, staging)
+        if self._host_bound is None:
+            return self._read_bound(bound)
+        return self._host_bound * _CUDA_BOUND_MARGIN
+
+    def _schedule(self, skew: torch.Tensor, gram: Optional[torch.Tensor]) -> Tuple[int, int]:
+        """Stage count and Taylor degree of :func:`thin_exp_factors`."""
+        with torch.no_grad():
+            bound = _generator_norm(skew, gram, self._probe.to(skew.dtype))
+        theta = self._read_bound(bound * 1.05)
+        if not math.isfinite(theta):  # a diverged generator: NaN out, not an error
+            return 1, 1
+        stages = max(1, math.ceil(theta / _TAYLOR_THETA))
+        return stages, _taylor_degree(theta / stages, skew.dtype)
+
+    def schedule(self) -> Tuple[int, int]:
+        """(stages, Taylor degree) the current parameter takes, e.g. to count its FLOPs."""
+        with torch.no_grad():
+            thin = self.generator.shape[1]
+            generator = self.generator.float()
+            upper = generator[:thin].triu(1)
+            lower = generator[thin:]
+            gram = lower.t() @ lower if lower.shape[0] else None
+            return self._schedule(upper - upper.t(), gram)
+
+    def factors(self) -> Tuple[torch.Tensor, Optional[torch.Tensor], Optional[torch.Tensor]]:
+        """M, N and B with exp(S)[:, :k] = [M; B N], float32.
+
+        Returns:
+            tuple: M (k, k), N (k, k) and B (n - k, k); N and B are None for a square P.
+        """
+        thin = self.generator.shape[1]
+        generator = self.generator.float()
+        upper = generator[:thin].triu(1)
+        skew = upper - upper.t()
+        lower = generator[thin:] if generator.shape[0] > thin else None
+        gram64 = _Gram64.apply(lower) if lower is not None else None
+        gram = gram64.float() if gram64 is not None else None
+        first, second = thin_exp_factors(skew, gram, *self._schedule(skew, gram))
+        with torch.no_grad():
+            exact_first, exact_second = _orthonormal_polish(
+                first, second, gram64.detach() if gram64 is not None else None)
+        first = first + (exact_first.float() - first).detach()
+        if second is not None:
+            second = second + (exact_second.float() - second).detach()
+        return first, second, lower
+
+    def matrix(self) -> torch.Tensor:
+        with torch.autocast(device_type=self.generator.device.type, enabled=False):
+            first, second, lower = self.factors()
+            if lower is None:
+                return first
+            columns = torch.cat([first, lower @ second])  # exp(S)[:, :k], (n, k)
+            return columns if self.is_tall else columns.t()
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(device_type=self.generator.device.type, enabled=False):
+            first, second, lower = self.factors()
+            if lower is None:
+                return tokens @ first.t()
+            if tokens.shape[0] > lower.shape[0]:  # forming P is the cheaper order
+                columns = torch.cat([first, lower @ second])
+                return tokens @ (columns.t() if self.is_tall else columns)
+            if self.is_tall:
+                # tokens @ [M; B N]^T = [tokens M^T, (tokens N^T) B^T]
+                return torch.cat([tokens @ first.t(), (tokens @ second.t()) @ lower.t()], dim=1)
+            # tokens @ [M; B N] = tokens[:, :k] M + (tokens[:, k:] B) N
+            thin = first.shape[0]
+            return tokens[:, :thin] @ first + (tokens[:, thin:] @ lower) @ second
+
+
+class FullMatrixExpMap(OrthogonalMap):
+    """The literal n x n generator: P = exp(A - A^T)[:d_t, :d_s] with A strictly upper triangular.
+
+    This was ``matrix_exp`` before the thin map (:class:`MatrixExpMap`) took that name; it is kept
+    as ``matrix_exp_full`` to load checkpoints written with its (n, n) parameter. For a thin P
+    its generator family is larger than the paper's n k-parameter one, but its image is the same
+    set of matrices with orthonormal columns.
 
     The parameter is an n x n matrix, n = max(d_s, d_t), whose strict upper triangle holds the
     skew-symmetric generator. Its initial entries are N(0, 1/n), which gives a random rotation
@@ -310,6 +594,7 @@ class CholeskyQRMap(_TallParameterMap):
 
 ORTHOGONAL_MAPS: Dict[str, Type[OrthogonalMap]] = {
     'matrix_exp': MatrixExpMap,
+    'matrix_exp_full': FullMatrixExpMap,
     'householder_qr': HouseholderQRMap,
     'cholesky_qr': CholeskyQRMap,
 }
