@@ -1,8 +1,9 @@
-# ViDT Swin-nano distilled with V_kD from a ViDT Swin-base teacher on COCO, as the official V_kD
-# detection code does (paper: 40.4 -> 43.0 AP); the token pairs are in
-# _base_/distill/vidt_vkd_tokens.py. The paper's alternatives are a line each there:
-# VkDLoss(mode='l2'), teacher_norm=dict(type='BatchWhiten') or dict(type='SampleLayerNorm'),
-# orthogonal_map='cholesky_qr'.
+# V_kD ViDT Swin-nano <- ViDT Swin-base (150 e) on COCO (paper 40.4 -> 43.0 AP); differs: 8 x 2 images (official 6 x 2).
+# The official detection code's setting; the token pairs are in _base_/distill/vidt_vkd_tokens.py.
+# The paper's alternatives are a line each there: VkDLoss(mode='mse') for an L2 loss,
+# teacher_norm=dict(type='BatchWhiten') or dict(type='SampleLayerNorm'), and the cheaper
+# orthogonal_map='cholesky_qr' (same orthonormal image, not the paper's map).
+# Swin-tiny and Swin-small students: configs/vidt/vkd_vidt_swin-{tiny,small}_8xb2-50e_coco.py.
 #
 #   tools/dist_train.sh configs/vidt_swin_nano_vkd.py 2
 #   tools/test.py configs/vidt/vidt_swin-nano_8xb2-50e_coco.py work_dirs/.../student.pth

@@ -1,5 +1,6 @@
-# V_kD for DeiT-S with a RegNetY-160 teacher (paper: 79.8 -> 82.3 % top-1): the DeiT-Ti
-# config with a 384-wide student (projector 384 -> 3024).
+# V_kD DeiT-S <- RegNetY-160 (paper 82.3 %), the official code's recipe; differs: projector wd 0.
+# The DeiT-Ti config with the 384-wide conv-stem student. Stock-DeiT student:
+# vkd_deit-small-stock_regnety160_2xb256-300e_in1k.py.
 _base_ = ['./vkd_deit-tiny_regnety160_2xb256-300e_in1k.py']
 
 model = dict(
@@ -11,7 +12,7 @@ model = dict(
             name='repr',
             student=dict(path='backbone.ln1', channels=384, skip_tokens=2, pool='avg'),
             teacher=dict(path='model.head.global_pool', channels=3024),
-            projector=dict(type='OrthogonalProjector', orthogonal_map='cholesky_qr'),
+            projector=dict(type='OrthogonalProjector', orthogonal_map='matrix_exp'),
             teacher_norm=dict(type='SampleLayerNorm'),
             loss=dict(type='VkDLoss', mode='smooth_l1', beta=1.0, loss_weight=1.0)),
     ])

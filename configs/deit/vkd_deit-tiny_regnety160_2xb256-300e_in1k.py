@@ -1,15 +1,17 @@
-# V_kD for DeiT-Ti with a RegNetY-160 teacher (paper: 72.2 -> 78.3 % top-1), as the official
-# classification code runs it:
-# - student: distilled DeiT-Ti; the class head learns from the labels (cross-entropy with label
-#   smoothing under Mixup/CutMix), the distillation head from the teacher's logits (KL, T=1,
-#   weight 1); inference averages both heads;
+# V_kD DeiT-Ti <- RegNetY-160 (paper 78.3 %), the official code's recipe; differs: projector wd 0.
+# (The official projector is zeroed by weight decay after one step, research notes 0.1.)
+# - student: the official code's DeiT-Ti (co-advise conv stem, mean-of-patches distillation token,
+#   vkd_mm.models.backbones.conv_stem_deit); the class head learns from the labels
+#   (cross-entropy with label smoothing under Mixup/CutMix), the distillation head from the
+#   teacher's logits (KL, T=1, weight 1); inference averages both heads;
 # - V_kD: patch tokens after the final norm (class and distillation tokens excluded),
-#   mean-pooled, projected 192 -> 3024 with orthonormal columns; teacher: the pooled final
-#   RegNetY feature (3024) under a per-sample layer norm; smooth-L1 (beta 1), weight 1.
+#   mean-pooled, projected 192 -> 3024 by the paper's map (orthogonal_map='matrix_exp', exp of a
+#   skew-symmetric matrix then a slice); teacher: the pooled final RegNetY feature (3024) under a
+#   per-sample layer norm; smooth-L1 (beta 1), weight 1.
 # The teacher sees the same mixed batch. Teacher weights: timm's regnety_160.deit_in1k file
 # (regnety_160-a5fe301d.pth, as DeiT and scripts/train.sh of the official code use).
-# The projector uses the Cholesky-QR map: exactly orthonormal like the paper's exp-then-slice
-# (orthogonal_map='matrix_exp'), at a fraction of its cost (benchmarks/bench_projectors.py).
+# The stock-DeiT student (patch-16 embedding, learned distillation token) is
+# vkd_deit-tiny-stock_regnety160_2xb256-300e_in1k.py.
 _base_ = ['./deit-tiny_2xb256-300e_in1k.py']
 
 custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
@@ -17,8 +19,7 @@ custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
 embed_dims = 192
 student = dict(
     type='ImageClassifier',
-    backbone=dict(
-        type='DistilledVisionTransformer', arch='deit-tiny', img_size=224, patch_size=16),
+    backbone=dict(type='ConvStemDistilledViT', arch='deit-tiny', img_size=224, patch_size=16),
     neck=None,
     head=dict(
         type='DeiTDistillHead',
@@ -42,7 +43,7 @@ model = dict(
             name='repr',
             student=dict(path='backbone.ln1', channels=embed_dims, skip_tokens=2, pool='avg'),
             teacher=dict(path='model.head.global_pool', channels=3024),
-            projector=dict(type='OrthogonalProjector', orthogonal_map='cholesky_qr'),
+            projector=dict(type='OrthogonalProjector', orthogonal_map='matrix_exp'),
             teacher_norm=dict(type='SampleLayerNorm'),
             loss=dict(type='VkDLoss', mode='smooth_l1', beta=1.0, loss_weight=1.0)),
     ],
