@@ -28,6 +28,7 @@ Usage:
         [--rows student kd ...] [--train-size 5000] [--epochs 4] [--threads 2]
         [--data-root /usr/share/datasets/fashion-mnist] [--work-dir work_dirs/kd_fashion_mnist]
     python benchmarks/kd_fashion_mnist.py --quick   # every row, a few iterations
+    python benchmarks/kd_fashion_mnist.py --report  # the table of what is stored, no training
 """
 import argparse
 import contextlib
@@ -393,6 +394,8 @@ def parse_args(argv=None):
     parser.add_argument('--teacher-epochs', type=int, default=15)
     parser.add_argument('--threads', type=int, default=2, help='torch.set_num_threads')
     parser.add_argument('--data-root', default='/usr/share/datasets/fashion-mnist')
+    parser.add_argument('--report', action='store_true',
+                        help='print the table of the runs already stored; train nothing')
     parser.add_argument('--lock', default=None,
                         help='a file to flock around each training run (a shared machine)')
     parser.add_argument('--work-dir', default=None,
@@ -437,7 +440,7 @@ def main(argv=None):
             for row in args.rows]
     for index, (seed, student, row) in enumerate(runs):
         key = f'{student}/{row}/{seed}'
-        if key in results:
+        if key in results or args.report:
             continue
         cfg = prepare_config(row_config(student, row), args,
                              osp.join(args.work_dir, 'runs', f'{student}_{row}_seed{seed}'),
