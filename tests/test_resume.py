@@ -2,7 +2,8 @@
 
 Real ``tools/train.py`` runs of the toy distillation config on the CPU: 8 iterations of 12
 images, a checkpoint every 3 iterations (so the run is killed and resumed inside an epoch),
-validation in between, random flips in the data pipeline. The killed run is stopped with
+validation in between, random flips in the data pipeline (in 2 persistent data-loader workers
+in one case). The killed run is stopped with
 SIGKILL as soon as the checkpoint of iteration 3 is complete; ``--resume`` then continues from
 it. Compared with an uninterrupted run: every weight and buffer, the optimizer state, and every
 logged loss and learning rate.
@@ -33,20 +34,24 @@ ITER_BASED = """
 train_cfg = dict(_delete_=True, by_epoch=False, max_iters=8, val_interval=4)
 param_scheduler = dict(by_epoch=False, T_max=8)
 """
+# data-loader workers that live through the run, as MMagic's configs have them
+WORKERS = """
+train_dataloader.update(num_workers=2, persistent_workers=True)
+"""
 
 
-def write_config(tmp_path, data_root: str, schedule: str) -> str:
+def write_config(tmp_path, data_root: str, schedule: str, processes: int) -> str:
+    """The toy config: 48 images, batches of 12 over all processes: 4 steps an epoch."""
     path = tmp_path / 'resume_cfg.py'
     path.write_text(f"""_base_ = [{TOY_VKD_CONFIG!r}]
-{schedule}
-train_dataloader = dict(batch_size=12, dataset=dict(data_root={data_root!r}))
+train_dataloader = dict(batch_size={12 // processes}, dataset=dict(data_root={data_root!r}))
 val_dataloader = dict(batch_size=12, dataset=dict(data_root={data_root!r}))
 test_dataloader = val_dataloader
 default_hooks = dict(checkpoint=dict(by_epoch=False, interval=3, max_keep_ckpts=5),
                      logger=dict(interval=1))
 custom_hooks = []
 randomness = dict(seed=0)
-""")
+{schedule}""")
     return str(path)
 
 
@@ -126,13 +131,13 @@ def max_difference(reference: dict, other: dict) -> float:
 
 @pytest.mark.parametrize('schedule,processes,port', [
     pytest.param(EPOCH_BASED, 1, 29631, id='epoch-based-1-process'),
-    pytest.param(ITER_BASED, 1, 29632, id='iter-based-1-process'),
+    pytest.param(ITER_BASED + WORKERS, 1, 29632, id='iter-based-1-process-2-workers'),
     pytest.param(EPOCH_BASED, 2, 29633, id='epoch-based-2-gloo-processes'),
     pytest.param(ITER_BASED, 2, 29634, id='iter-based-2-gloo-processes'),
 ])
 def test_sigkill_and_resume_equals_the_uninterrupted_run(schedule, processes, port,
                                                          toy_data_root, tmp_path):
-    config = write_config(tmp_path, toy_data_root, schedule)
+    config = write_config(tmp_path, toy_data_root, schedule, processes)
     reference_dir, killed_dir = str(tmp_path / 'reference'), str(tmp_path / 'killed')
     run(train_command(config, reference_dir, processes, port), port)
     run_and_kill(train_command(config, killed_dir, processes, port), killed_dir, port)

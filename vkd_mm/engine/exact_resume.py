@@ -133,6 +133,12 @@ class ExactResumeHook(Hook):
         persistent = dataloader.num_workers > 0 and dataloader.persistent_workers
         dataloader.dataset.__getitems__ = SeededBatchFetch(
             dataloader.dataset, self.seed, dataloader.sampler, use_epoch=not persistent)
+        cached = getattr(dataloader, '_iterator', None)
+        if cached is not None:
+            # NOTE persistent workers forked before the dataset was seeded (torch keeps them in
+            # the private ``_iterator``): stop them so that the next iteration forks new ones
+            cached._shutdown_workers()
+            dataloader._iterator = None
         loop = runner.train_loop
         iterator = getattr(loop, 'dataloader_iterator', None)
         if iterator is not None:
