@@ -1,0 +1,105 @@
+"""The detection demo's pieces that need no training: progress lines, the table and the figures."""
+import json
+import os.path as osp
+import pickle
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools')
+sys.path.insert(0, TOOLS)
+
+import toy_det_demo  # noqa: E402
+import toy_det_figures  # noqa: E402
+
+
+def test_progress_reads_training_and_test_lines(tmp_path):
+    log = tmp_path / 'train.log'
+    log.write_text(
+        'mmengine - INFO - Epoch(train)  [2][10/50]  base_lr: 4e-4 lr: 4e-4  eta: 0:03:10  '
+        'time: 0.5\n'
+        'mmengine - INFO - Epoch(train)  [2][20/50]  base_lr: 4e-4 lr: 4e-4  eta: 0:02:58  '
+        'time: 0.5\n')
+    assert toy_det_demo.Stages.progress(str(log)) == 'epoch 2, iteration 20/50, ETA 0:02:58'
+    log.write_text(log.read_text() + 'mmengine - INFO - Epoch(test) [ 10/25]    eta: 0:00:30\n')
+    assert toy_det_demo.Stages.progress(str(log)) == 'evaluating: 10/25 batches'
+    log.write_text('nothing logged yet\n')
+    assert toy_det_demo.Stages.progress(str(log)) == ''
+
+
+def test_table_prints_mean_and_spread(capsys):
+    args = type('Args', (), dict(seeds=[0, 1], source='shapes', val_images=200, epochs=3,
+                                 teacher_epochs=12))
+    toy_det_demo.print_table([('teacher', [0.4]), ('student', [0.2, 0.3])], args)
+    out = capsys.readouterr().out
+    assert '| teacher | 0.400 | | 0.400 | 0.000 |' in out
+    assert '| student | 0.200 | 0.300 | 0.250 | 0.071 |' in out
+
+
+def test_teacher_key_follows_options_and_data(tmp_path):
+    (tmp_path / 'annotations').mkdir()
+    annotations = tmp_path / 'annotations' / 'instances_train.json'
+    annotations.write_text('{"images": []}')
+    key = toy_det_demo.teacher_key(['a=1'], str(tmp_path))
+    assert key == toy_det_demo.teacher_key(['a=1'], str(tmp_path))
+    assert key != toy_det_demo.teacher_key(['a=2'], str(tmp_path))
+    annotations.write_text('{"images": [1]}')
+    assert key != toy_det_demo.teacher_key(['a=1'], str(tmp_path))
+
+
+@pytest.fixture
+def detection_outputs(tmp_path):
+    """Two images, COCO annotations, two prediction dumps and two scalars.json files."""
+    images, annotations, dumps = [], [], {'student': [], 'vkd': []}
+    for image_id in (1, 2):
+        path = str(tmp_path / f'{image_id}.png')
+        cv2.imwrite(path, np.full((64, 64, 3), 80, np.uint8))
+        images.append(dict(id=image_id, file_name=f'{image_id}.png', width=64, height=64))
+        annotations.append(dict(id=image_id, image_id=image_id, category_id=1,
+                                bbox=[10, 10, 20, 20], area=400, iscrowd=0))
+        for kind, score in (('student', 0.2), ('vkd', 0.9)):
+            dumps[kind].append(dict(img_id=image_id, img_path=path, pred_instances=dict(
+                bboxes=torch.tensor([[12.0, 11.0, 30.0, 32.0]]), scores=torch.tensor([score]),
+                labels=torch.tensor([0]))))
+    coco = tmp_path / 'instances_val.json'
+    coco.write_text(json.dumps(dict(images=images, annotations=annotations,
+                                    categories=[dict(id=1, name='circle')])))
+    files = {}
+    for kind, samples in dumps.items():
+        files[kind] = str(tmp_path / f'{kind}.pkl')
+        with open(files[kind], 'wb') as file:
+            pickle.dump(samples, file)
+        records = [dict(iter=i, loss=3.0 - i / 10, loss_cls=1.0 - i / 20, loss_bbox=1.0,
+                        loss_iou=0.5) for i in range(1, 4)]
+        if kind == 'vkd':
+            for record in records:
+                record.update(loss_vkd_neck=1.2, loss_vkd_body=0.4)
+        records.append({'coco/bbox_mAP': 0.5, 'step': 3})
+        files[kind + '_scalars'] = str(tmp_path / f'{kind}_scalars.json')
+        with open(files[kind + '_scalars'], 'w') as file:
+            file.write('\n'.join(json.dumps(r) for r in records))
+    files['coco'] = str(coco)
+    return files
+
+
+def test_read_scalars_keeps_training_losses(detection_outputs):
+    series = toy_det_figures.read_scalars(detection_outputs['vkd_scalars'])
+    assert series['loss_cls'] == [(1, 0.95), (2, 0.9), (3, 0.85)]
+    assert [v for _, v in series['loss_vkd_neck']] == [1.2] * 3
+    assert 'coco/bbox_mAP' not in series
+
+
+def test_figures_are_written(detection_outputs, tmp_path):
+    predictions = str(tmp_path / 'predictions.png')
+    toy_det_figures.plot_predictions(detection_outputs['student'], detection_outputs['vkd'],
+                                     detection_outputs['coco'], predictions, seed=0)
+    curves = str(tmp_path / 'curves.png')
+    toy_det_figures.plot_training_curves(
+        dict(student=detection_outputs['student_scalars'],
+             vkd=detection_outputs['vkd_scalars']), curves, seed=0)
+    for path in (predictions, curves):
+        image = cv2.imread(path)
+        assert image is not None and image.shape[0] > 100 and image.shape[1] > 100
