@@ -18,7 +18,7 @@ Every child process runs with one thread and with the CPU kernels pinned to AVX2
 seeded with ``randomness.deterministic=True``: the figures are the same on every run of this
 machine kind; see the README for what is and is not guaranteed across machines.
 
-Usage: python tools/toy_det_demo.py [--seeds 0 1] [--epochs 4] [--teacher-epochs 16]
+Usage: python tools/toy_det_demo.py [--seeds 0 1] [--epochs 4] [--teacher-epochs 12]
                                     [--source shapes|fashion-mnist] [--work-dir ...]
 """
 import argparse
@@ -171,7 +171,7 @@ def main():
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1],
                         help='student seeds (both runs of each seed start alike)')
     parser.add_argument('--epochs', type=int, default=4, help='student budget (every run)')
-    parser.add_argument('--teacher-epochs', type=int, default=16)
+    parser.add_argument('--teacher-epochs', type=int, default=12)
     parser.add_argument('--train-images', type=int, default=200)
     parser.add_argument('--val-images', type=int, default=200)
     parser.add_argument('--source', choices=['shapes', 'fashion-mnist'], default='shapes',
