@@ -68,6 +68,22 @@ def test_diff_augment_is_differentiable_and_checks_the_policy():
         DiffAugment('translation,rotate')
 
 
+def test_vkd_term_has_kd_dlgans_scale():
+    """10 x the batch mean of the unsquared L2 distance (KD-DLGAN's weight and distance): each
+    sample's gradient has norm 10 / B whatever the feature scale. Every V_kD config uses it."""
+    from vkd_mm.models.gans import L2DistanceLoss
+    student = torch.randn(50, 512, requires_grad=True)
+    target = 30 * torch.randn(50, 512)
+    loss = L2DistanceLoss()(student, target)
+    torch.testing.assert_close(loss, 10 * (student - target).norm(dim=1).mean())
+    loss.backward()
+    torch.testing.assert_close(student.grad.norm(dim=1), torch.full((50, ), 10 / 50))
+    for path in GAN_CONFIGS:
+        model = Config.fromfile(path).model
+        if model.get('teacher') is not None:
+            assert model.kd_loss == dict(type='L2DistanceLoss', loss_weight=10.0), path
+
+
 def test_subset_is_kd_dlgans_draw():
     np.random.seed(0)
     expected = np.random.choice(50000, 5000, replace=False)

@@ -1,5 +1,6 @@
-# DiffAugment BigGAN baseline on CIFAR10 with 10 % of the training images (KD-DLGAN's seeded
-# subset), 125000 generator steps (= 500000 MMagic iterations).
+# KD-DLGAN's DiffAugment + LeCam BigGAN baseline (no KD), CIFAR-10 at 10 %; same recipe on MMagic.
+# 10 % of the training images (KD-DLGAN's seeded subset), 125000 generator steps
+# (= 500000 MMagic iterations).
 _base_ = ['./_base_/diffaug-biggan_1xb50_cifar-32x32.py']
 
 num_classes = 10

@@ -1,5 +1,6 @@
-# DiffAugment BigGAN baseline on CIFAR100 with 20 % of the training images (KD-DLGAN's seeded
-# subset), 250000 generator steps (= 1000000 MMagic iterations).
+# KD-DLGAN's DiffAugment + LeCam BigGAN baseline (no KD), CIFAR-100 at 20 %; same recipe on MMagic.
+# 20 % of the training images (KD-DLGAN's seeded subset), 250000 generator steps
+# (= 1000000 MMagic iterations).
 _base_ = ['./_base_/diffaug-biggan_1xb50_cifar-32x32.py']
 
 num_classes = 100

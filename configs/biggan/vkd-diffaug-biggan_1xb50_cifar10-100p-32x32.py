@@ -1,5 +1,6 @@
-# + V_kD from a frozen CLIP ViT-B/32, teacher features not normalised (the V_kD author's
-# "no-normalisation" run). The projector and the head train with D's Adam (no weight decay).
+# + V_kD (author's 'no-normalisation' run), CIFAR-10 100 %; differs: the projector trains with D.
+# The author's snippet (VkD issue #3) puts the projector on G, whose optimiser never updates it;
+# here it and the KD head train with D's Adam (no weight decay). Loss: 10 x mean L2 distance.
 _base_ = ['./diffaug-biggan_1xb50_cifar10-100p-32x32.py', './_base_/vkd-teacher_clip-vit-b32.py']
 
 model = dict(

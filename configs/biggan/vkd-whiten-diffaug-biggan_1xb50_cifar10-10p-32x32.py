@@ -1,5 +1,6 @@
-# + V_kD with the teacher features whitened over each batch of 50 (ZCA with Ledoit-Wolf
-# shrinkage, since 50 samples cannot give a full-rank 512 x 512 covariance).
+# + V_kD (author's 'whiten' run), CIFAR-10 10 %; differs: the projector trains with D.
+# Teacher features whitened over each batch of 50 by BatchWhiten's defaults (the author's
+# whitening code is not published); otherwise as the vkd-diffaug-* config of the same data.
 _base_ = ['./vkd-diffaug-biggan_1xb50_cifar10-10p-32x32.py']
 
 model = dict(teacher_norm=dict(_delete_=True, type='BatchWhiten'))

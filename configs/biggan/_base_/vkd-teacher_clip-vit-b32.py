@@ -1,7 +1,8 @@
 # V_kD for the BigGAN discriminator (the paper's generative setting): a frozen CLIP ViT-B/32
 # image tower sees the same DiffAugmented real and fake images as D, fed as KD-DLGAN feeds it
 # ([-1, 1] RGB, nearest x7 to 224). D's 512-d embedding goes through an orthogonal projector
-# inside D; smooth-L1 to the teacher feature, in the discriminator steps.
+# inside D; 10 x the batch mean L2 distance to the teacher feature (KD-DLGAN's distance and
+# weight, which the V_kD author's "modified KD-DLGAN" keeps), in the discriminator steps.
 # CLIP weights: a local copy of openai/clip-vit-base-patch32 (transformers layout).
 clip_path = 'checkpoints/clip-vit-base-patch32'
 
@@ -16,4 +17,4 @@ clip_teacher = dict(
     encoder=dict(type='CLIPImageEncoder', pretrained=clip_path),
     input_mode='raw',
     channel_order='BGR')
-vkd_loss = dict(type='VkDLoss', mode='smooth_l1', loss_weight=1.0)
+vkd_loss = dict(type='L2DistanceLoss', loss_weight=10.0)

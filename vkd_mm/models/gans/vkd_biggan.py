@@ -71,7 +71,8 @@ class VkDBigGAN(BigGAN):
         teacher_norm (dict, optional): normaliser of the teacher features. Default:
             ``BatchWhiten`` (Ledoit-Wolf shrinkage, since the batch of 50 is smaller than the
             512 channels); None for no normalisation.
-        kd_loss (dict): the V_kD loss. Default: ``VkDLoss(mode='smooth_l1')``.
+        kd_loss (dict): the V_kD loss. Default: ``L2DistanceLoss(loss_weight=10.0)``, the
+            distance and weight of KD-DLGAN, which the V_kD author's runs build on.
         kd_steps (Sequence[str]): steps that get the V_kD term: 'discriminator' and/or
             'generator'. Default: ('discriminator', ) as the V_kD author's loop.
         diff_augment (dict, optional): DiffAugment config; None disables it.
@@ -83,7 +84,7 @@ class VkDBigGAN(BigGAN):
                  *args,
                  teacher: Optional[dict] = None,
                  teacher_norm: Optional[dict] = dict(type='BatchWhiten'),
-                 kd_loss: dict = dict(type='VkDLoss', mode='smooth_l1'),
+                 kd_loss: dict = dict(type='L2DistanceLoss', loss_weight=10.0),
                  kd_steps: Sequence[str] = ('discriminator', ),
                  diff_augment: Optional[dict] = dict(type='DiffAugment'),
                  lecam: Optional[dict] = None,

@@ -1,0 +1,130 @@
+"""Size of the V_kD term's gradient on the BigGAN discriminator against the hinge term's.
+
+Trains the shipped CIFAR-10 10 % V_kD config (unnormalised teacher) on toy CIFAR-format shapes
+for ``--iters`` MMagic iterations with the settings of tools/toy_gan_diversity.py (a randomly
+initialised CLIP-architecture stand-in teacher, 16-channel G and D), once per V_kD loss, and
+reports the L2 norm of the gradient that each discriminator-step term sends into D's shared
+trunk (every D parameter except the KD head and the projector) and into all of D, as medians
+over ``--batches`` batches, at the start and at the end of training.
+
+Loss variants: the KD-DLGAN scale the configs now use (10 x mean L2 distance) and the earlier
+smooth-L1 (mean, weight 1).
+
+Usage: python benchmarks/gan_kd_gradients.py [--iters 200] [--batches 5] [--work-dir ...]
+"""
+import argparse
+import os.path as osp
+import statistics
+from typing import Dict, List
+
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+import vkd_mm  # noqa: F401
+from vkd_mm.datasets import make_toy_cifar
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG = osp.join(REPO, 'configs/biggan/vkd-diffaug-biggan_1xb50_cifar10-10p-32x32.py')
+LOSSES = {
+    '10 x mean L2 distance (KD-DLGAN scale, shipped)': dict(type='L2DistanceLoss',
+                                                            loss_weight=10.0),
+    'smooth-L1, mean, weight 1 (before)': dict(type='VkDLoss', mode='smooth_l1',
+                                               loss_weight=1.0),
+}
+
+
+def build_cfg(kd_loss: dict, data_prefix: str, work_dir: str, iters: int) -> Config:
+    cfg = Config.fromfile(CONFIG)
+    torch.manual_seed(0)
+    cfg.model.teacher.encoder = dict(
+        type='CLIPImageEncoder',
+        config=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                    num_attention_heads=4, image_size=32, patch_size=4, projection_dim=512))
+    cfg.model.kd_loss = kd_loss
+    cfg.model.generator.base_channels = 16
+    cfg.model.discriminator.base_channels = 16
+    cfg.model.ema_config.start_iter = 10
+    cfg.model.lecam.start_iter = 10
+    cfg.train_dataloader.dataset.update(data_prefix=data_prefix, verify_checksum=False,
+                                        subset_ratio=None)
+    cfg.train_dataloader.update(num_workers=0, persistent_workers=False)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+    cfg.train_cfg = dict(by_epoch=False, max_iters=iters)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=iters, by_epoch=False)
+    cfg.default_hooks.logger.interval = 50
+    cfg.custom_hooks = []
+    cfg.work_dir = work_dir
+    return cfg
+
+
+def discriminator_terms(model, data: dict) -> Dict[str, torch.Tensor]:
+    """The discriminator step's loss terms, as VkDBigGAN.train_discriminator computes them."""
+    data = model.data_preprocessor(data, True)
+    samples = data['data_samples']
+    real = samples.gt_img
+    batch = real.shape[0]
+    fake_labels = model.label_fn(num_batches=batch)
+    with torch.no_grad():
+        fake = model.generator(noise=model.noise_fn(num_batches=batch), label=fake_labels,
+                               return_noise=False)
+    images = model.diff_augment(torch.cat([fake, real]))
+    labels = torch.cat([fake_labels.view(-1), model.data_sample_to_label(samples).view(-1)])
+    preds, projected = model.discriminator(images, label=labels, return_features=True)
+    pred_fake, pred_real = preds.split(batch)
+    terms = dict(hinge=F.relu(1 + pred_fake).mean() + F.relu(1 - pred_real).mean())
+    kd = model.vkd_losses(images, projected, ('fake', 'real'))
+    terms['vkd'] = kd['loss_vkd_fake'] + kd['loss_vkd_real']
+    return terms
+
+
+def gradient_norms(model, loader, batches: int) -> Dict[str, List[float]]:
+    trunk = [p for n, p in model.discriminator.named_parameters()
+             if not n.startswith(('kd_head', 'projector'))]
+    every = list(model.discriminator.parameters())
+    norms: Dict[str, List[float]] = {}
+    for index, data in enumerate(loader):
+        if index == batches:
+            break
+        terms = discriminator_terms(model, data)
+        for name, value in terms.items():
+            for where, params in (('trunk', trunk), ('all of D', every)):
+                grads = torch.autograd.grad(value, params, retain_graph=True, allow_unused=True)
+                norm = torch.sqrt(sum(g.square().sum() for g in grads if g is not None))
+                norms.setdefault(f'{name} | {where}', []).append(norm.item())
+            norms.setdefault(f'{name} | value', []).append(value.item())
+    return norms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--iters', type=int, default=200)
+    parser.add_argument('--batches', type=int, default=5)
+    parser.add_argument('--work-dir', default='work_dirs/gan_kd_gradients')
+    args = parser.parse_args()
+    work = osp.abspath(args.work_dir)
+    data_prefix = make_toy_cifar(osp.join(work, 'data/cifar10'), 'cifar10',
+                                 {'train': 500, 'test': 50})
+    print('| V_kD loss | when | hinge value | V_kD value | ||grad hinge|| trunk | '
+          '||grad V_kD|| trunk | V_kD / hinge (trunk) | V_kD / hinge (all of D) |')
+    print('|---|---|---|---|---|---|---|---|')
+    for label, kd_loss in LOSSES.items():
+        runner = Runner.from_cfg(build_cfg(kd_loss, data_prefix,
+                                           osp.join(work, kd_loss['type']), args.iters))
+        rows = [('iteration 0', gradient_norms(
+            runner.model, runner.build_dataloader(runner.cfg.train_dataloader), args.batches))]
+        model = runner.train()
+        rows.append((f'iteration {args.iters}', gradient_norms(
+            model, runner.build_dataloader(runner.cfg.train_dataloader), args.batches)))
+        for when, norms in rows:
+            med = {key: statistics.median(values) for key, values in norms.items()}
+            print(f"| {label} | {when} | {med['hinge | value']:.3f} | {med['vkd | value']:.3f} | "
+                  f"{med['hinge | trunk']:.3g} | {med['vkd | trunk']:.3g} | "
+                  f"{med['vkd | trunk'] / med['hinge | trunk']:.3g} | "
+                  f"{med['vkd | all of D'] / med['hinge | all of D']:.3g} |", flush=True)
+
+
+if __name__ == '__main__':
+    main()
