@@ -33,7 +33,9 @@ class TeacherEvalHook(Hook):
 
     priority = 'BELOW_NORMAL'
 
-    def __init__(self, before_train: bool = True, every_val: bool = False,
+    def __init__(self,
+                 before_train: bool = True,
+                 every_val: bool = False,
                  prefix: str = 'teacher') -> None:
         self.at_start = before_train
         self.every_val = every_val
