@@ -333,3 +333,17 @@ def test_square_matrix_exp_gradient_is_accurate_at_any_gradient_scale(orthogonal
     want = torch.autograd.grad((expected * upstream).sum(),
                                projector.orthogonal_map.generator)[0]
     assert (got.double() - want).abs().max() < 1e-5 * want.abs().max()
+
+
+def test_thin_matrix_exp_deep_copies_and_pickles():
+    """EMA hooks deep-copy the model; the map's host-side bound state must not get in the way."""
+    import copy
+    import io
+    projector = OrthogonalProjector(24, 96, orthogonal_map='matrix_exp')
+    projector(torch.randn(4, 24))
+    torch.testing.assert_close(copy.deepcopy(projector).weight, projector.weight)
+    buffer = io.BytesIO()
+    torch.save(projector, buffer)
+    buffer.seek(0)
+    restored = torch.load(buffer, weights_only=False)
+    torch.testing.assert_close(restored.weight, projector.weight)

@@ -368,7 +368,15 @@ class MatrixExpMap(OrthogonalMap):
         probe = torch.randn(thin, 4, generator=torch.Generator().manual_seed(0))
         self.register_buffer('_probe', probe, persistent=False)
         self._host_bound: Optional[float] = None  # last bound read on the host
-        self._pending: Optional[Tuple[torch.cuda.Event, torch.Tensor]] = None  # bound in flight
+        # (event, pinned scalar) of the bound in flight, and the idle pair for the next copy
+        self._pending: Optional[Tuple[torch.cuda.Event, torch.Tensor]] = None
+        self._staging: Optional[Tuple[torch.cuda.Event, torch.Tensor]] = None
+
+    def __getstate__(self) -> dict:
+        # CUDA events do not copy or pickle (EMA copies, torch.save of a module)
+        state = self.__dict__.copy()
+        state['_pending'] = state['_staging'] = None
+        return state
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
         stored = state_dict.get(prefix + 'generator')
@@ -388,13 +396,16 @@ class MatrixExpMap(OrthogonalMap):
         if self._pending is not None and (self._host_bound is None or self._pending[0].query()):
             self._pending[0].synchronize()  # done already, except on the first call
             self._host_bound = float(self._pending[1])
+            self._staging = self._pending
             self._pending = None
         if self._pending is None:
-            staging = torch.empty((), dtype=bound.dtype, pin_memory=True)
+            if self._staging is None:
+                self._staging = (torch.cuda.Event(),
+                                 torch.empty((), dtype=bound.dtype, pin_memory=True))
+            event, staging = self._staging
             staging.copy_(bound, non_blocking=True)
-            event = torch.cuda.Event()
             event.record()
-            self._pending = (event, staging)
+            self._pending, self._staging = self._staging, None
         if self._host_bound is None:
             return self._read_bound(bound)
         return self._host_bound * _CUDA_BOUND_MARGIN
