@@ -253,8 +253,8 @@ def thin_exp_factors(skew: torch.Tensor, gram: Optional[torch.Tensor], stages: i
     of [I; 0] stay in that form. This is the thin-QR form of Edelman, Arias and Smith (B = QR,
     exp of [[A, -R^T], [R, 0]]) written through C = R^T R, so it needs no QR and no inverse and
     holds as it is when B has rank < k. Each of the s stages sums the degree-m Taylor series of
-    exp(T / s) applied to the current block, one (k, 2k) x (2k, k) product per term, in the
-    inputs' dtype; autograd differentiates it.
+    exp(T / s) applied to the current block, two k x k x k products per term, in the inputs'
+    dtype; autograd differentiates it.
 
     Args:
         skew (Tensor): A, (k, k), skew-symmetric.
@@ -265,32 +265,35 @@ def thin_exp_factors(skew: torch.Tensor, gram: Optional[torch.Tensor], stages: i
     Returns:
         tuple: M, (k, k), and N, (k, k) or None.
     """
-    size = skew.shape[0]
     step = 1.0 / stages
-    eye = torch.eye(size, dtype=skew.dtype, device=skew.device)
-    if gram is None:
-        block = eye
-        for _ in range(stages):
-            term = total = block
-            for order in range(1, degree + 1):
-                term = skew @ term * (step / order)
-                total = total + term
-            block = total
-        return block, None
-    # [x; y] -> [A x - C y; x]: one (k, 2k) x (2k, k) product per term
-    operator = torch.cat([skew, -gram], dim=1)
-    # the first stage starts from [I; 0], whose first term is [A; I] h without a product
-    block = torch.cat([eye, torch.zeros_like(eye)])
+    first = torch.eye(skew.shape[0], dtype=skew.dtype, device=skew.device)
+    second = None  # the first stage starts from [I; 0]
     for stage in range(stages):
-        term = total = block
+        # terms [x_j; y_j] with x_(j+1) = c_(j+1) (A x_j - C y_j), y_(j+1) = c_(j+1) x_j and
+        # c_j = step / j, so y_j = c_j x_(j-1) for j >= 1 is never stored: one product with A
+        # and one with C per term, the second folded into addmm
+        term, previous, previous_scale = first, None, 0.0
+        total_first, total_second = first, second
         for order in range(1, degree + 1):
-            if stage == 0 and order == 1:
-                term = torch.cat([skew, eye]) * step
+            scale = step / order
+            # x_0 = I in the first stage: A x_0 needs no product
+            product = skew if stage == 0 and order == 1 else skew @ term
+            if gram is None:
+                image = product * scale
+            elif order > 1:
+                image = torch.addmm(product, gram, previous, beta=scale,
+                                    alpha=-scale * previous_scale)
+            elif second is not None:
+                image = torch.addmm(product, gram, second, beta=scale, alpha=-scale)
             else:
-                term = torch.cat([operator @ term, term[:size]]) * (step / order)
-            total = total + term
-        block = total
-    return block[:size], block[size:]
+                image = product * scale
+            if gram is not None:  # y_order = c_order x_(order-1)
+                total_second = term * scale if total_second is None else \
+                    torch.add(total_second, term, alpha=scale)
+            total_first = total_first + image
+            term, previous, previous_scale = image, term, scale
+        first, second = total_first, total_second
+    return first, second
 
 
 def _orthonormal_polish(
