@@ -15,7 +15,8 @@ forward under no_grad, pooled 192 -> 3024 projection, layer-norm target, smooth-
 with a linear projector and the maps of --step-maps, as a ratio to the step with the linear one.
 
 Usage: python benchmarks/bench_projectors.py [--batch 256] [--step-batch 16] [--rounds 5]
-       [--skip-step] [--step-maps matrix_exp,cholesky_qr] [--device cuda]
+       [--skip-step] [--maps ...] [--no-official] [--step-maps matrix_exp,cholesky_qr]
+       [--device cuda]
        (part 1 on a GPU; part 2 runs on the CPU)
 """
 import argparse
@@ -66,10 +67,14 @@ def matrix_exp_extra_flops(batch: int, d_s: int, d_t: int, terms: int) -> float:
     """What the thin MatrixExpMap adds to a linear layer, for s m Taylor terms in all.
 
     Gram C = B^T B and its gradient B (dC + dC^T): 2 products of (n - k) x k x k; each Taylor
-    term one (k, 2k) x (2k, k) product forward and two backward; the float64 polish: 5 k^3
-    products; the tokens' extra products with M and N (forward and backward): 3 of B x k x k.
+    term two k x k x k products forward (one for a square P) and twice that backward; the
+    float64 polish: 5 k^3 products (2 for a square P); the tokens' extra products with N
+    (forward and backward): 3 of B x k x k. A square P is exp(A) itself, so its whole cost is
+    extra: the linear layer's products are replaced, not added to.
     """
     big, small = max(d_s, d_t), min(d_s, d_t)
+    if big == small:
+        return terms * 3 * 2 * small**3 + 2 * 2 * small**3
     return (2 * 2 * (big - small) * small**2 + terms * 3 * 4 * small**3 + 5 * 2 * small**3
             + 3 * 2 * batch * small**2)
 
@@ -106,7 +111,8 @@ def projector_step(projector: nn.Module, x: torch.Tensor, target: torch.Tensor):
     return step
 
 
-def bench_projectors(batch: int, rounds: int, device: torch.device) -> None:
+def bench_projectors(batch: int, rounds: int, device: torch.device, maps: Sequence[str],
+                     official: bool) -> None:
     where = torch.cuda.get_device_name(device) if device.type == 'cuda' else \
         f'{torch.get_num_threads()} threads'
     print(f'\n## Projector forward + backward (+ smooth-L1), B={batch}, {where}, '
@@ -117,16 +123,16 @@ def bench_projectors(batch: int, rounds: int, device: torch.device) -> None:
         torch.manual_seed(0)
         x = torch.randn(batch, d_s, device=device, requires_grad=True)
         target = torch.randn(batch, d_t, device=device)
-        projectors = build_projectors(d_s, d_t)
+        projectors = build_projectors(d_s, d_t, maps, official)
         steps = {name: projector_step(p.to(device), x, target) for name, p in projectors.items()}
         medians = interleaved_medians(steps, rounds)
         base = medians['linear']
         linear = linear_flops(batch, d_s, d_t)
-        stages, degree = projectors['matrix_exp'].orthogonal_map.schedule()
-        bounds = {
-            'cholesky_qr': 1 + cholesky_qr_extra_flops(batch, d_s, d_t) / linear,
-            'matrix_exp': 1 + matrix_exp_extra_flops(batch, d_s, d_t, stages * degree) / linear,
-        }
+        bounds = {'cholesky_qr': 1 + cholesky_qr_extra_flops(batch, d_s, d_t) / linear}
+        if 'matrix_exp' in projectors:
+            stages, degree = projectors['matrix_exp'].orthogonal_map.schedule()
+            bounds['matrix_exp'] = \
+                1 + matrix_exp_extra_flops(batch, d_s, d_t, stages * degree) / linear
         for name, seconds in medians.items():
             note = f'{bounds[name]:.2f}x' if name in bounds else ''
             if name == 'matrix_exp':
@@ -192,12 +198,16 @@ def main() -> None:
     parser.add_argument('--step-batch', type=int, default=16)
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--skip-step', action='store_true', help='only part 1')
+    parser.add_argument('--maps', default=','.join(MAPS), help='comma-separated maps for part 1')
+    parser.add_argument('--no-official', action='store_true',
+                        help="leave out the official code's map in part 1 (seconds per call)")
     parser.add_argument('--step-maps', default='matrix_exp,cholesky_qr',
                         help='comma-separated maps for part 2 (the linear layer always runs)')
     parser.add_argument('--device', default='cpu', help="part 1's device, 'cpu' or 'cuda'")
     args = parser.parse_args()
     print(f'torch {torch.__version__}')
-    bench_projectors(args.batch, args.rounds, torch.device(args.device))
+    bench_projectors(args.batch, args.rounds, torch.device(args.device), args.maps.split(','),
+                     not args.no_official)
     if not args.skip_step:
         bench_distillation_step(args.step_batch, args.rounds, args.step_maps.split(','))
 
