@@ -70,14 +70,15 @@ class Stages:
         with open(log_path, 'w') as log:
             child = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                                      env=env)
-            last_report = time.time()
+            last_report, last_line = time.time(), ''
             while child.poll() is None:
                 time.sleep(1)
                 if time.time() - last_report >= report_every:
                     last_report = time.time()
                     line = self.progress(log_path)
-                    if line:
+                    if line and line != last_line:
                         print(f'      {line}', flush=True)
+                    last_line = line
         with open(log_path) as log:
             text = log.read()
         if child.returncode != 0:
@@ -194,6 +195,12 @@ def main():
             f'test_dataloader.dataset.data_root={data_root}/',
             f'val_evaluator.ann_file={data_root}/annotations/instances_val.json',
             f'test_evaluator.ann_file={data_root}/annotations/instances_val.json']
+    if args.source != 'shapes':
+        # the configs name the shapes' classes; another source brings its own (as many)
+        with open(osp.join(data_root, 'annotations/instances_train.json')) as ann:
+            classes = ','.join(cat['name'] for cat in json.load(ann)['categories'])
+        data += [f'{split}_dataloader.dataset.metainfo.classes=[{classes}]'
+                 for split in ('train', 'val', 'test')]
 
     teacher_options = train_options(args.teacher_epochs, 0, 1, data)
     teacher_dir = osp.join(work, 'teachers', teacher_key(teacher_options, data_root))
