@@ -360,7 +360,7 @@ class MatrixExpMap(OrthogonalMap):
 
     Paper: https://arxiv.org/abs/2403.06213 (eq. 5). Thin form: A. Edelman, T. A. Arias,
     S. T. Smith, "The geometry of algorithms with orthogonality constraints", SIAM J. Matrix
-    Anal. Appl. 20(2), 1998, section 2.4.2.
+    Anal. Appl. 20(2), 1998 (geodesics of the Stiefel manifold).
     """
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
