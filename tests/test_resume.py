@@ -74,24 +74,52 @@ def run(command: list, port: int) -> str:
     return log
 
 
+def process_tree(pid: int) -> list:
+    """``pid`` and all its descendants (torchrun starts its workers in sessions of their own,
+    so a process group does not hold them)."""
+    children = {}
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                stat = open(f'/proc/{entry}/stat').read()
+            except OSError:
+                continue
+            parent = int(stat[stat.rindex(')') + 2:].split()[1])
+            children.setdefault(parent, []).append(int(entry))
+    tree, queue = [], [pid]
+    while queue:
+        tree.append(queue.pop())
+        queue.extend(children.get(tree[-1], []))
+    return tree
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and every descendant, as a preempted machine would."""
+    for member in reversed(process_tree(pid)):  # the training processes first
+        try:
+            os.kill(member, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def run_and_kill(command: list, work_dir: str, port: int) -> None:
-    """Start a run and SIGKILL its whole process group once ``KILL_AFTER`` is complete."""
+    """Start a run and SIGKILL all its processes once ``KILL_AFTER`` is complete."""
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=environment(port),
-                               start_new_session=True)
+                               stderr=subprocess.DEVNULL, env=environment(port))
     marker = osp.join(work_dir, 'last_checkpoint')
     deadline = time.time() + 600
     try:
         while time.time() < deadline and process.poll() is None:
             if osp.isfile(marker) and open(marker).read().strip().endswith(KILL_AFTER):
-                os.killpg(process.pid, signal.SIGKILL)
+                kill_tree(process.pid)
                 break
             time.sleep(0.05)
         process.wait(60)
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+            kill_tree(process.pid)
     assert process.returncode == -signal.SIGKILL, f'the run ended by itself ({process.returncode})'
+    time.sleep(1)  # nothing of the run may still be writing
     assert not osp.isfile(osp.join(work_dir, f'iter_{MAX_ITERS}.pth'))
 
 
