@@ -28,6 +28,7 @@ import json
 import os
 import os.path as osp
 import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -62,10 +63,11 @@ class Stages:
         elapsed = time.strftime('%M:%S', time.gmtime(time.time() - self.start))
         print(f'[{self.done}/{self.total}] {title}  (demo time {elapsed})', flush=True)
 
-    def run(self, cmd, log_path, report_every: float = 20.0) -> str:
-        """Run ``cmd`` from the repository root with the portable-numerics environment, logging
-        to ``log_path``; print its progress every ``report_every`` seconds; fail loudly."""
-        env = dict(os.environ, **PORTABLE_NUMERICS)
+    def run(self, cmd, log_path, report_every: float = 20.0, **env_vars) -> str:
+        """Run ``cmd`` from the repository root with the portable-numerics environment (and
+        ``env_vars``), logging to ``log_path``; print its progress every ``report_every``
+        seconds; fail loudly."""
+        env = dict(os.environ, **PORTABLE_NUMERICS, **env_vars)
         env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
         with open(log_path, 'w') as log:
             child = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
@@ -112,12 +114,20 @@ def train_options(epochs: int, seed: int, processes: int, extra=()):
 
 def train(stages, config, work_dir, options, processes=1):
     os.makedirs(work_dir, exist_ok=True)
+    env_vars = {}
     if processes > 1:
         cmd = ['bash', 'tools/dist_train.sh', config, str(processes)]
+        env_vars['PORT'] = str(free_port())  # another run may hold torchrun's default
     else:
         cmd = [sys.executable, 'tools/train.py', config]
     stages.run(cmd + ['--work-dir', work_dir, '--cfg-options', *options],
-               osp.join(work_dir, 'train.log'))
+               osp.join(work_dir, 'train.log'), **env_vars)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
 
 
 def test(stages, config, checkpoint, work_dir, options, predictions=None):
