@@ -146,13 +146,17 @@ def export(stages, checkpoint, out):
 
 def teacher_key(options, data_root: str) -> str:
     """A hash of what the teacher depends on: its resolved config, the options, the training
-    annotations and the numerics environment."""
+    annotations, the numerics environment and the code that trains it (this package and
+    tools/train.py)."""
     from mmengine.config import Config
     digest = hashlib.sha256()
     digest.update(Config.fromfile(VIDT).pretty_text.encode())
     digest.update(json.dumps([options, PORTABLE_NUMERICS]).encode())
-    with open(osp.join(data_root, 'annotations/instances_train.json'), 'rb') as ann:
-        digest.update(ann.read())
+    code = sorted(glob.glob(osp.join(REPO, 'vkd_mm', '**', '*.py'), recursive=True))
+    for path in [osp.join(data_root, 'annotations/instances_train.json'),
+                 osp.join(REPO, 'tools', 'train.py'), *code]:
+        with open(path, 'rb') as file:
+            digest.update(file.read())
     return digest.hexdigest()[:16]
 
 
