@@ -1,4 +1,4 @@
-from vkd_mm.utils.optional import host_component_getattr, host_installed
+from vkd_mm.utils.optional import lazy_host_getattr
 from .fashion_coco import FASHION_COCO_CLASSES, make_fashion_coco
 from .fashion_mnist_files import (FASHION_MNIST_APT, FASHION_MNIST_CLASSES, FASHION_MNIST_ROOT,
                                   load_fashion_mnist, missing_fashion_mnist_files)
@@ -13,16 +13,11 @@ __all__ = [
     'FASHION_COCO_CLASSES', 'make_fashion_coco', 'FASHION_MNIST_APT', 'FASHION_MNIST_CLASSES',
     'FASHION_MNIST_ROOT', 'load_fashion_mnist', 'missing_fashion_mnist_files'
 ]
-# the CIFAR subsets extend MMagic's CIFAR10 and take MMPretrain's CIFAR-100 class names
-if host_installed('mmagic') and host_installed('mmpretrain'):
-    from .cifar import CIFAR10Subset, CIFAR100Subset, subset_indices
-    __all__ += ['CIFAR10Subset', 'CIFAR100Subset', 'subset_indices']
-if host_installed('mmpretrain'):  # Fashion-MNIST extends MMPretrain's FashionMNIST
-    from .fashion_mnist import FashionMNISTIdx
-    __all__ += ['FashionMNISTIdx']
-
-__getattr__ = host_component_getattr(__name__, {
-    **{name: ('mmagic', 'mmpretrain')
+# Data sets that extend a host library's: imported (and registered) on first access or when a
+# config of that host's scope builds a data set (vkd_mm.registry.HOST_MODULES), so that
+# importing this package imports no host library (a classification run never imports MMagic).
+__getattr__ = lazy_host_getattr(__name__, {
+    **{name: ('.cifar', ('mmagic', 'mmpretrain'))
        for name in ('CIFAR10Subset', 'CIFAR100Subset', 'subset_indices')},
-    'FashionMNISTIdx': ('mmpretrain', ),
+    'FashionMNISTIdx': ('.fashion_mnist', ('mmpretrain', )),
 })
