@@ -15,6 +15,7 @@ Usage: python benchmarks/gan_kd_gradients.py [--iters 200] [--batches 5] [--work
 import argparse
 import os.path as osp
 import statistics
+import sys
 from typing import Dict, List
 
 import torch
@@ -26,6 +27,9 @@ import vkd_mm  # noqa: F401
 from vkd_mm.datasets import make_toy_cifar
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(REPO, 'tools'))
+from toy_gan_diversity import run_cfg  # noqa: E402
+
 CONFIG = osp.join(REPO, 'configs/biggan/vkd-diffaug-biggan_1xb50_cifar10-10p-32x32.py')
 LOSSES = {
     '10 x mean L2 distance (KD-DLGAN scale, shipped)': dict(type='L2DistanceLoss',
@@ -36,27 +40,9 @@ LOSSES = {
 
 
 def build_cfg(kd_loss: dict, data_prefix: str, work_dir: str, iters: int) -> Config:
-    cfg = Config.fromfile(CONFIG)
-    torch.manual_seed(0)
-    cfg.model.teacher.encoder = dict(
-        type='CLIPImageEncoder',
-        config=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                    num_attention_heads=4, image_size=32, patch_size=4, projection_dim=512))
+    """The toy-diversity run of :data:`CONFIG` (tools/toy_gan_diversity.py) with ``kd_loss``."""
+    cfg = run_cfg(osp.basename(CONFIG), data_prefix, work_dir, iters)
     cfg.model.kd_loss = kd_loss
-    cfg.model.generator.base_channels = 16
-    cfg.model.discriminator.base_channels = 16
-    cfg.model.ema_config.start_iter = 10
-    cfg.model.lecam.start_iter = 10
-    cfg.train_dataloader.dataset.update(data_prefix=data_prefix, verify_checksum=False,
-                                        subset_ratio=None)
-    cfg.train_dataloader.update(num_workers=0, persistent_workers=False)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
-    cfg.train_cfg = dict(by_epoch=False, max_iters=iters)
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=iters, by_epoch=False)
-    cfg.default_hooks.logger.interval = 50
-    cfg.custom_hooks = []
-    cfg.work_dir = work_dir
     return cfg
 
 
