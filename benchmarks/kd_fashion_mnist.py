@@ -213,7 +213,7 @@ def train(cfg: Config) -> dict:
     params = list(runner.model.parameters())
     trained = sum(p.numel() * p.element_size() for p in params if p.requires_grad)
     frozen = sum(p.numel() * p.element_size() for p in params if not p.requires_grad)
-    projectors = getattr(runner.model, 'projectors', None)
+    pairs = getattr(runner.model, 'pairs', {})
     return dict(
         top1=hook.accuracy[-1],
         curve=hook.accuracy,
@@ -222,7 +222,8 @@ def train(cfg: Config) -> dict:
         memory_mb=(4 * trained + frozen + (hook.saved_bytes or 0)) / 2**20,
         saved_mb=(hook.saved_bytes or 0) / 2**20,
         cuda_peak_mb=hook.cuda_peak / 2**20 if hook.cuda_peak else None,
-        projector_params=sum(p.numel() for p in projectors.parameters()) if projectors else 0,
+        projector_params=sum(p.numel() for pair in pairs.values()
+                             for p in pair.projector.parameters()),
         wall_s=wall)
 
 

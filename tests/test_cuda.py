@@ -154,11 +154,11 @@ def test_distiller_trains_with_amp_on_cuda_and_resumes(tmp_path):
     runner = distillation_runner(str(tmp_path), max_iters=4, resume=False)
     runner.train()
     model = runner.model
-    assert next(model.projectors.parameters()).is_cuda
+    assert next(model.pairs.parameters()).is_cuda
     loss = runner.message_hub.get_scalar('train/loss_vkd_pooled').current()
     assert math.isfinite(loss)
     assert not model.teacher.training and all(p.grad is None for p in model.teacher.parameters())
-    weight = model.projectors['pooled'].weight.detach().double()
+    weight = model.pairs['pooled'].projector.weight.detach().double()
     assert (weight.t() @ weight - torch.eye(8, dtype=torch.float64, device='cuda')).abs().max() \
         < 1e-5
 

@@ -45,7 +45,7 @@ def test_distil_export_and_evaluate_a_detector(toy_coco, tmp_path):
     exported = str(tmp_path / 'student.pth')
     run(['tools/export_student.py', osp.join(work_dir, 'epoch_1.pth'), exported])
     state = torch.load(exported, weights_only=False)['state_dict']
-    assert not any(k.startswith(('teacher', 'projectors')) for k in state)
+    assert not any(k.startswith(('teacher', 'pairs')) for k in state)
 
     log = run(['tools/test.py', STUDENT, exported, '--work-dir', str(tmp_path / 'test'),
                '--cfg-options'] + data_options(toy_coco))

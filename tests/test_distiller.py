@@ -51,7 +51,7 @@ def test_train_step_updates_student_and_projector_not_teacher(vkd_cfg):
     model.train()
     teacher_before = clone_state(model.teacher)
     student_before = clone_state(model.student)
-    projector_before = clone_state(model.projectors)
+    projector_before = clone_state(model.pairs)
     optim = OptimWrapper(torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05))
     model.train_step(toy_batch(), optim)
 
@@ -63,7 +63,7 @@ def test_train_step_updates_student_and_projector_not_teacher(vkd_cfg):
     assert any(not torch.equal(student_before[k], v)
                for k, v in model.student.state_dict().items())
     assert any(not torch.equal(projector_before[k], v)
-               for k, v in model.projectors.state_dict().items())
+               for k, v in model.pairs.state_dict().items())
 
 
 def test_gradients_of_the_vkd_term_reach_the_student(vkd_cfg):
@@ -148,7 +148,7 @@ def test_loss_is_finite_under_autocast(vkd_cfg):
         losses = model(**data, mode='loss')
     assert losses['loss_vkd_pooled'].dtype == torch.float32
     sum(losses.values()).backward()
-    assert all(torch.isfinite(p.grad).all() for p in model.projectors.parameters())
+    assert all(torch.isfinite(p.grad).all() for p in model.pairs.parameters())
 
 
 def test_distils_an_mmdet_detector():
@@ -199,4 +199,4 @@ def test_distils_an_mmdet_detector():
     assert 'loss_vkd_p3' in losses and 'loss_cls' in losses
     assert torch.isfinite(losses['loss_vkd_p3'])
     losses['loss_vkd_p3'].backward()
-    assert model.projectors['p3'].orthogonal_map.generator.grad is not None
+    assert model.pairs['p3'].projector.orthogonal_map.generator.grad is not None

@@ -137,7 +137,7 @@ def test_config_loss_step(path):
     if model.type == 'VkDDistiller':
         assert len(losses) >= 2  # the labels' CE and at least one distillation term
         assert all(p.grad is None for p in built.teacher.parameters())
-        assert all(p.grad is not None for p in built.projectors.parameters())
+        assert all(p.grad is not None for p in built.pairs.parameters())
 
 
 @needs_real_data

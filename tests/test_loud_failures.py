@@ -90,7 +90,7 @@ def test_a_truncated_checkpoint_is_named(vkd_cfg, tmp_path):
     (dict(teacher=None), 'needs a teacher'),
     (dict(distill=[]), 'at least one pair'),
     (dict(distill='twice'), "two distill pairs are named 'pooled'"),
-    (dict(distill='no channels'), "distill pair 'pooled': `student` and `teacher` need `path`"),
+    (dict(distill='no channels'), "distill pair 'pooled': `student` needs `path` and `channels`"),
     (dict(distill='bad pool'), "pool must be one of"),
     (dict(logit_distill=[dict(student=dict(path='head.fc', channels=6),
                               teacher=dict(path='head.fc', channels=6))]),

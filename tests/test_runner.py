@@ -61,8 +61,8 @@ def test_resume_restores_projector_and_optimizer_exactly(trained, toy_data_root)
 
     assert resumed.epoch == 2 and resumed.iter == runner.iter
     model = resumed.model
-    for key, value in runner.model.projectors.state_dict().items():
-        assert torch.equal(model.projectors.state_dict()[key], value), key
+    for key, value in runner.model.pairs.state_dict().items():
+        assert torch.equal(model.pairs.state_dict()[key], value), key
     saved = optimizer_state_tensors(checkpoint['optimizer'])
     restored = optimizer_state_tensors(resumed.optim_wrapper.optimizer.state_dict())
     assert saved.keys() == restored.keys() and saved
@@ -105,7 +105,7 @@ def test_exported_student_loads_strictly_into_the_stock_model(trained, tmp_path)
         stock = MODELS.build(model_cfg)
     load_checkpoint(stock, out, map_location='cpu', strict=True)
     exported = torch.load(out, weights_only=False)['state_dict']
-    assert not any(k.startswith(('teacher', 'projectors')) for k in exported)
+    assert not any(k.startswith(('teacher', 'pairs')) for k in exported)
 
     stock.eval()
     distilled = runner.model.eval()
@@ -138,12 +138,12 @@ def test_diagnostics_hook_logs_projector_statistics(trained):
     runner, _ = trained
     scalars = runner.message_hub.log_scalars
     for stat in ('orth_err', 'sv_min', 'sv_max', 'ip_distortion'):
-        key = f'train/projectors.pooled/{stat}'
+        key = f'train/pairs.pooled.projector/{stat}'
         assert key in scalars, sorted(scalars)
-    assert scalars['train/projectors.pooled/orth_err'].current() < 1e-5
+    assert scalars['train/pairs.pooled.projector/orth_err'].current() < 1e-5
     # 64 -> 256 with orthonormal columns: the batch's inner products are kept
-    assert scalars['train/projectors.pooled/ip_distortion'].current() < 1e-5
-    assert abs(scalars['train/projectors.pooled/sv_min'].current() - 1) < 1e-5
+    assert scalars['train/pairs.pooled.projector/ip_distortion'].current() < 1e-5
+    assert abs(scalars['train/pairs.pooled.projector/sv_min'].current() - 1) < 1e-5
 
 
 def test_two_process_gloo_training(toy_data_root, tmp_path):

@@ -35,7 +35,7 @@ def test_teacher_is_evaluated_before_training_and_each_validation(toy_data_root,
         assert file.read(8) == PNG_MAGIC
     assert osp.getsize(png) > 10000
     hook = next(h for h in runner.hooks if type(h).__name__ == 'ProjectorDiagnosticsHook')
-    orth = hook.history['projectors.pooled']['orth_err']
+    orth = hook.history['pairs.pooled.projector']['orth_err']
     assert [step for step, _ in orth] == list(range(1, runner.iter + 1))
 
 

@@ -40,7 +40,7 @@ def test_vkd_terms_train_the_student_and_projectors_only():
     for name in PAIRS:
         assert 1.0 < losses[f'loss_vkd_{name}'].item() < 6.0
     sum(losses.values()).backward()
-    assert all(p.grad is not None for p in distiller.projectors.parameters())
+    assert all(p.grad is not None for p in distiller.pairs.parameters())
     assert all(p.grad is None for p in distiller.teacher.parameters())
 
 
@@ -50,8 +50,8 @@ def test_neck_pair_flattens_all_seven_levels():
     _, feats = distiller.forward_student(inputs, samples)
     assert feats['neck'].shape == (7, 1, 20, 256)
     assert feats['body'].shape == (1, 256, 20, 1)
-    pair = next(p for p in distiller.pairs if p.name == 'neck')
-    assert pair.student.reduce(feats['neck']).shape == (7 * 20, 256)
+    pair = distiller.pairs['neck']
+    assert pair.student_source.reduce(feats['neck']).shape == (7 * 20, 256)
 
 
 def data_options(root, *loaders):

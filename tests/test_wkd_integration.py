@@ -73,7 +73,7 @@ def test_cosine_hook_decays_the_weight_during_training(toy_data_root, tmp_path):
     runner.train()
     weights = runner.message_hub.get_scalar('train/loss_weight/logits').data[0]
     assert weights[0] == pytest.approx(cosine_weight(30.0, 1, 0, 2))
-    assert runner.model.logit_losses['logits'].loss_weight == pytest.approx(0.0)
+    assert runner.model.pairs['logits'].loss.loss_weight == pytest.approx(0.0)
 
 
 def test_cosine_hook_names_unknown_pairs(toy_data_root, tmp_path):

@@ -6,6 +6,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from torch import nn
 
+from vkd_mm.models.distillers import DistillPair
 from vkd_mm.registry import HOOKS
 
 __all__ = ['CosineLossWeightHook', 'cosine_weight']
@@ -26,8 +27,9 @@ class CosineLossWeightHook(Hook):
 
     The official WKD schedule: with 1-based epoch e, weight = w for e <= ``start``, then
     0.5 w (1 + cos(pi (e - start) / (E - start))), so the last epoch has weight 0. It changes the
-    ``loss_weight`` attribute of the loss modules of the named ``distill`` / ``logit_distill``
-    pairs; for WKD-L that is the Sinkhorn term's gamma, not the target term.
+    ``loss_weight`` attribute of the loss of each named :class:`DistillPair` of the model (the
+    ``distill`` / ``logit_distill`` pairs of a distiller); for WKD-L that is the Sinkhorn term's
+    gamma, not the target term.
 
     Args:
         pairs (Sequence[str]): names of the pairs whose losses decay.
@@ -45,9 +47,10 @@ class CosineLossWeightHook(Hook):
         self._base: Dict[str, float] = {}
 
     def _losses(self, runner) -> Dict[str, nn.Module]:
+        """The loss modules of the named pairs of the model (its :class:`DistillPair` s)."""
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        found = {**dict(getattr(model, 'distill_losses', {})),
-                 **dict(getattr(model, 'logit_losses', {}))}
+        found = {module.name: module.loss for module in model.modules()
+                 if isinstance(module, DistillPair)}
         missing = [name for name in self.pairs if name not in found]
         if missing:
             raise ValueError(f'CosineLossWeightHook: no distillation pair named {missing}; '

@@ -1,4 +1,5 @@
-from .feature_pair import DistillPair, FeatureSource
+from .distill_pair import DistillPair
+from .feature_source import FeatureSource
 from .vkd_distiller import VkDDistiller
 
 __all__ = ['VkDDistiller', 'DistillPair', 'FeatureSource']

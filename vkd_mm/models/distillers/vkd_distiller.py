@@ -16,25 +16,19 @@ from mmengine.optim import OptimWrapper
 from torch import nn
 
 from vkd_mm.registry import MODELS
-from vkd_mm.utils import load_checkpoint_checked, load_config
+from vkd_mm.utils import load_checkpoint_checked
 from ..recorder import FeatureRecorder
-from ..tokens import channel_dim
-from .feature_pair import DistillPair, FeatureSource
+from ..teacher import build_teacher, freeze_teacher
+from .distill_pair import DistillPair
 
 __all__ = ['VkDDistiller']
 
 ForwardResults = Union[Dict[str, torch.Tensor], list, tuple, torch.Tensor]
 _NONFINITE_POLICIES = ('raise', 'skip')
-
-
-def _build_teacher(teacher: Optional[Union[dict, str]]) -> nn.Module:
-    """Build the teacher from a model config, or from the ``model`` of a config file path."""
-    if teacher is None:
-        raise ValueError('VkDDistiller needs a teacher: a model config dict or the path of a '
-                         'config file whose `model` is the teacher')
-    if isinstance(teacher, str):
-        teacher = load_config(teacher)['model']
-    return MODELS.build(teacher)
+# containers of the pairs' components in checkpoints before the pairs were modules
+_OLD_PAIR_KEYS = {'projectors': 'projector', 'teacher_norms': 'teacher_norm',
+                  'student_norms': 'student_norm', 'distill_losses': 'loss',
+                  'logit_losses': 'loss'}
 
 
 @MODELS.register_module()
@@ -46,11 +40,13 @@ class VkDDistiller(BaseModel):
         inputs --> student (mode='loss') --> student losses
                       |  forward hooks record student features
                       v
-                   reduce (skip tokens / pool) --> projector ---------> VkDLoss --> loss_vkd_<name>
-        inputs --> teacher (no_grad, eval) --> reduce --> teacher_norm ---^
+                   DistillPair: reduce --> projector --> student_norm --> loss --> loss_vkd_<name>
+        inputs --> teacher (no_grad, eval)               reduce --> teacher_norm --^
+                      |  forward hooks record teacher features --^
 
-    A ``logit_distill`` pair skips the projector and the normaliser (KL, WKD-L) and its loss
-    may also receive the batch's labels.
+    Each pair is a :class:`DistillPair` module in :attr:`pairs` (name -> pair), which owns its
+    projector, normalisers and loss. A ``logit_distill`` pair has no projector and no
+    normaliser (KL, WKD-L) and its loss may also receive the batch's labels.
 
     The teacher is built from ``teacher`` (a model config or a config file path), loaded from
     ``teacher_ckpt`` (strict by default), has no gradients, and stays in eval mode whatever
@@ -109,11 +105,10 @@ class VkDDistiller(BaseModel):
             data_preprocessor = getattr(student_model, 'data_preprocessor', None)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.student = student_model
-        self.teacher = _build_teacher(teacher)
+        self.teacher = build_teacher(teacher, 'VkDDistiller')
         if teacher_ckpt is not None:
             self.load_teacher_checkpoint(teacher_ckpt, strict=teacher_ckpt_strict)
-        self.teacher.requires_grad_(False)
-        self.teacher.eval()
+        freeze_teacher(self.teacher)
         self.teacher_forward_mode = teacher_forward_mode
         self.nonfinite = nonfinite
         self._skip_step = False  # set by loss() when nonfinite='skip' meets a non-finite term
@@ -121,69 +116,49 @@ class VkDDistiller(BaseModel):
         if not distill and not logit_distill:
             raise ValueError('VkDDistiller needs at least one pair in `distill` or '
                              '`logit_distill`')
-        self.pairs: List[DistillPair] = []
-        self.logit_pairs: List[DistillPair] = []
-        self.projectors = nn.ModuleDict()
-        self.teacher_norms = nn.ModuleDict()
-        self.student_norms = nn.ModuleDict()
-        self.distill_losses = nn.ModuleDict()
-        self.logit_losses = nn.ModuleDict()
+        self.pairs = nn.ModuleDict()
         for index, pair_cfg in enumerate(distill):
-            self._add_pair(index, copy.deepcopy(dict(pair_cfg)))
+            self._add_pair(pair_cfg, str(index), 'distill',
+                           dict(projector=dict(type='OrthogonalProjector'),
+                                teacher_norm=dict(type='BatchStandardize'), student_norm=None,
+                                loss=dict(type='VkDLoss')))
         for index, pair_cfg in enumerate(logit_distill):
-            self._add_logit_pair(index, copy.deepcopy(dict(pair_cfg)))
-        recorded = self.pairs + self.logit_pairs
+            self._add_pair(pair_cfg, f'logit{index}', 'logit_distill', dict(loss=None))
         self.student_recorder = FeatureRecorder(
-            self.student, {p.name: (p.student.path, p.student.index) for p in recorded},
-            'student')
+            self.student, {name: (pair.student_source.path, pair.student_source.index)
+                           for name, pair in self.pairs.items()}, 'student')
         self.teacher_recorder = FeatureRecorder(
-            self.teacher, {p.name: (p.teacher.path, p.teacher.index) for p in recorded},
-            'teacher')
+            self.teacher, {name: (pair.teacher_source.path, pair.teacher_source.index)
+                           for name, pair in self.pairs.items()}, 'teacher')
+        self.register_load_state_dict_pre_hook(_upgrade_pair_keys)
 
-    def _parse_pair(self, cfg: dict, default_name: str) -> DistillPair:
+    def _add_pair(self, cfg: dict, default_name: str, kind: str, components: dict) -> None:
+        """Build one :class:`DistillPair` from a ``distill`` or ``logit_distill`` entry.
+
+        Args:
+            cfg (dict): the entry: ``name``, ``student``, ``teacher`` and the components.
+            default_name (str): the name when the entry has none.
+            kind (str): 'distill' or 'logit_distill', for error messages.
+            components (dict): the component keys allowed and their defaults (None: required
+                when the default is None and the key is ``loss``).
+        """
+        cfg = copy.deepcopy(dict(cfg))
         name = str(cfg.pop('name', default_name))
-        if any(pair.name == name for pair in self.pairs + self.logit_pairs):
+        if name in self.pairs:
             raise ValueError(f'two distill pairs are named {name!r}; names must be unique')
-        try:
-            student = FeatureSource(**cfg.pop('student'))
-            teacher = FeatureSource(**cfg.pop('teacher'))
-        except (KeyError, TypeError) as error:
-            raise ValueError(f'distill pair {name!r}: `student` and `teacher` need `path` and '
-                             f'`channels` (optional: index, skip_tokens, pool, channels_last); {error}') from None
-        return DistillPair(name, student, teacher)
-
-    def _add_logit_pair(self, index: int, cfg: dict) -> None:
-        pair = self._parse_pair(cfg, f'logit{index}')
-        if 'loss' not in cfg:
-            raise ValueError(f'logit_distill pair {pair.name!r} needs a `loss`, e.g. '
+        missing = [side for side in ('student', 'teacher') if side not in cfg]
+        if missing:
+            raise ValueError(f'{kind} pair {name!r} needs `student` and `teacher` (each with '
+                             f'`path` and `channels`); it has no {missing}')
+        if components.get('loss', ...) is None and 'loss' not in cfg:
+            raise ValueError(f'{kind} pair {name!r} needs a `loss`, e.g. '
                              'dict(type="KLDivergenceLoss")')
-        loss = cfg.pop('loss')
-        if cfg:
-            raise ValueError(f'logit_distill pair {pair.name!r} has unknown keys {sorted(cfg)}; '
-                             'allowed: name, student, teacher, loss')
-        self.logit_pairs.append(pair)
-        self.logit_losses[pair.name] = MODELS.build(loss)
-
-    def _add_pair(self, index: int, cfg: dict) -> None:
-        pair = self._parse_pair(cfg, str(index))
-        name, student, teacher = pair.name, pair.student, pair.teacher
-        projector = cfg.pop('projector', dict(type='OrthogonalProjector'))
-        teacher_norm = cfg.pop('teacher_norm', dict(type='BatchStandardize'))
-        student_norm = cfg.pop('student_norm', None)
-        loss = cfg.pop('loss', dict(type='VkDLoss'))
-        if cfg:
-            raise ValueError(f'distill pair {name!r} has unknown keys {sorted(cfg)}; allowed: '
-                             'name, student, teacher, projector, teacher_norm, student_norm, loss')
-        self.pairs.append(pair)
-        self.projectors[name] = MODELS.build(
-            dict(projector, in_channels=student.channels, out_channels=teacher.channels))
-        self.teacher_norms[name] = MODELS.build(teacher_norm) if teacher_norm else nn.Identity()
-        self.student_norms[name] = MODELS.build(student_norm) if student_norm else nn.Identity()
-        for side, norm in (('teacher', self.teacher_norms[name]),
-                           ('student', self.student_norms[name])):
-            if hasattr(norm, 'owner'):  # named in the warnings of degenerate batch statistics
-                norm.owner = f'distill pair {name!r}, {side}_norm'
-        self.distill_losses[name] = MODELS.build(loss)
+        unknown = sorted(set(cfg) - {'student', 'teacher'} - set(components))
+        if unknown:
+            allowed = ', '.join(['name', 'student', 'teacher', *components])
+            raise ValueError(f'{kind} pair {name!r} has unknown keys {unknown}; allowed: '
+                             f'{allowed}')
+        self.pairs[name] = DistillPair(name, **{**components, **cfg})
 
     def load_teacher_checkpoint(self, filename: str, strict: bool = True) -> None:
         """Load teacher weights from ``filename``; see :func:`load_state_dict_checked`."""
@@ -214,8 +189,7 @@ class VkDDistiller(BaseModel):
         """The student's own losses plus ``loss_<kind>_<name>`` for every pair."""
         losses, student_feats = self.forward_student(inputs, data_samples)
         teacher_feats = self.forward_teacher(inputs, data_samples)
-        distill_losses = self.loss_distill(student_feats, teacher_feats)
-        distill_losses.update(self.loss_logits(student_feats, teacher_feats, data_samples))
+        distill_losses = self.loss_pairs(student_feats, teacher_feats, data_samples)
         self._check_finite(distill_losses, inputs, student_feats, teacher_feats)
         for name, loss in distill_losses.items():
             if name in losses:
@@ -249,8 +223,12 @@ class VkDDistiller(BaseModel):
         if bool(torch.isfinite(values).all()):
             return
         key = next(k for k, v in distill_losses.items() if not torch.isfinite(v).all())
-        pair = next(p for p in self.pairs + self.logit_pairs if key.endswith(f'_{p.name}'))
-        side, where, tensor = self._first_nonfinite_input(pair, student_feats, teacher_feats)
+        pair = next(p for p in self.pairs.values() if p.loss_key == key)
+        side, where, tensor = next(
+            ((side, where, tensor)
+             for side, where, tensor in pair.stages(student_feats[pair.name],
+                                                    teacher_feats[pair.name])
+             if not torch.isfinite(tensor).all()), ('', '', None))
         if tensor is None:
             found = 'every input of the term is finite: the loss itself overflowed'
         else:
@@ -271,37 +249,6 @@ class VkDDistiller(BaseModel):
         print_log(f'{message}; the step is skipped (nonfinite="skip")', logger='current',
                   level=logging.WARNING)
         self._skip_step = True
-
-    def _first_nonfinite_input(
-            self, pair: DistillPair, student_feats: Dict[str, torch.Tensor],
-            teacher_feats: Dict[str, torch.Tensor]
-    ) -> Tuple[str, str, Optional[torch.Tensor]]:
-        """The first non-finite tensor on the way into a pair's loss, student side first:
-        (side, description, tensor), or (``''``, ``''``, None) when all are finite."""
-        student = student_feats[pair.name]
-        teacher = teacher_feats[pair.name]
-        stages = [('student', f'the feature recorded at {pair.student.path!r}', student),
-                  ('teacher', f'the feature recorded at {pair.teacher.path!r}', teacher)]
-        if pair in self.pairs:
-            with torch.no_grad():
-                reduced_student, reduced_teacher = self._reduced(pair, student_feats,
-                                                                 teacher_feats)
-                projected = self.projectors[pair.name](reduced_student)
-                norms = (self.student_norms[pair.name], self.teacher_norms[pair.name])
-                modes = [norm.training for norm in norms]
-                for norm in norms:  # NOTE eval: running statistics are not updated again
-                    norm.eval()
-                stages += [
-                    ('student', 'the projected feature', projected),
-                    ('student', 'the normalised projected feature', norms[0](projected)),
-                    ('teacher', 'the normalised feature', norms[1](reduced_teacher)),
-                ]
-                for norm, mode in zip(norms, modes):
-                    norm.train(mode)
-        for side, where, tensor in stages:
-            if not torch.isfinite(tensor).all():
-                return side, where, tensor
-        return '', '', None
 
     def forward_student(self, inputs: torch.Tensor, data_samples: Optional[list]):
         """Run the student in loss mode and record its features.
@@ -330,85 +277,44 @@ class VkDDistiller(BaseModel):
             raise RuntimeError(f'{role} modules {unseen} did not run in the forward pass; '
                                f'distil from modules on the path the {role} executes')
 
-    def loss_distill(self, student_feats: Dict[str, torch.Tensor],
-                     teacher_feats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """One term per ``distill`` pair (V_kD by default).
+    def loss_pairs(self, student_feats: Dict[str, torch.Tensor],
+                   teacher_feats: Dict[str, torch.Tensor],
+                   data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
+        """One term per pair.
 
         Args:
-            student_feats (dict): pair name -> student feature, (B, C_s), (B, N, C_s) or
-                (B, C_s, H, W).
-            teacher_feats (dict): pair name -> teacher feature of the same layout with C_t.
+            student_feats (dict): pair name -> recorded student feature, (B, C_s),
+                (B, N, C_s) or (B, C_s, H, W).
+            teacher_feats (dict): pair name -> recorded teacher feature of the same layout
+                with C_t.
+            data_samples (list, optional): the batch's data samples, whose labels a pair with
+                ``needs_labels`` gets.
 
         Returns:
-            dict: ``loss_<kind>_<name>`` -> scalar, where the kind is the loss module's
-            ``loss_name`` (``vkd`` for :class:`VkDLoss`).
+            dict: :attr:`DistillPair.loss_key` (``loss_<kind>_<name>``) -> scalar.
         """
-        losses = {}
-        for pair in self.pairs:
-            student, teacher = self._reduced(pair, student_feats, teacher_feats)
-            projected = self.student_norms[pair.name](self.projectors[pair.name](student))
-            target = self.teacher_norms[pair.name](teacher)
-            if projected.shape != target.shape:
-                raise ValueError(
-                    f'distill pair {pair.name!r}: the projected student feature has shape '
-                    f'{tuple(projected.shape)} but the teacher feature has '
-                    f'{tuple(target.shape)}; pick layers of the same resolution or set '
-                    f'pool="avg" on both sides')
-            loss = self.distill_losses[pair.name]
-            losses[self._loss_key(loss, pair)] = loss(projected, target)
-        return losses
+        labels = None
+        if any(pair.needs_labels for pair in self.pairs.values()):
+            # NOTE imported here: only classification losses need labels, and only MMPretrain
+            # data samples carry them
+            from vkd_mm.hosts.mmpretrain.labels import extract_labels
+            labels = extract_labels(data_samples)
+        return {pair.loss_key: pair(student_feats[name], teacher_feats[name], labels)
+                for name, pair in self.pairs.items()}
 
-    def loss_logits(self, student_feats: Dict[str, torch.Tensor],
-                    teacher_feats: Dict[str, torch.Tensor],
-                    data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
-        """One term per ``logit_distill`` pair, on the outputs as recorded (after reduce).
 
-        Returns:
-            dict: ``loss_<kind>_<name>`` -> scalar.
-        """
-        losses = {}
-        for pair in self.logit_pairs:
-            student, teacher = self._reduced(pair, student_feats, teacher_feats)
-            loss = self.logit_losses[pair.name]
-            args = (student, teacher)
-            if getattr(loss, 'needs_labels', False):
-                args += (self.extract_labels(data_samples), )
-            losses[self._loss_key(loss, pair)] = loss(*args)
-        return losses
+def _upgrade_pair_keys(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
+    """Rename, in place, the keys of checkpoints written before the pairs were modules.
 
-    def _reduced(self, pair: DistillPair, student_feats: Dict[str, torch.Tensor],
-                 teacher_feats: Dict[str, torch.Tensor]):
-        """The pair's recorded features after ``skip_tokens`` / ``pool``, channels checked."""
-        student = pair.student.reduce(student_feats[pair.name])
-        teacher = pair.teacher.reduce(teacher_feats[pair.name])
-        self._check_channels(pair, student, teacher)
-        return student, teacher
-
-    @staticmethod
-    def _loss_key(loss: nn.Module, pair: DistillPair) -> str:
-        """``loss_<kind>_<pair name>``, the kind being the loss module's ``loss_name``."""
-        return f'loss_{getattr(loss, "loss_name", "distill")}_{pair.name}'
-
-    @staticmethod
-    def extract_labels(data_samples: Optional[list]) -> torch.Tensor:
-        """Labels of a classification batch: soft scores (B, n) when Mixup/CutMix set them,
-        else class indices (B, )."""
-        if not data_samples:
-            raise ValueError('this logit loss needs labels, but the batch has no data samples')
-        if all('gt_score' in sample for sample in data_samples):
-            return torch.stack([sample.gt_score for sample in data_samples])
-        if all('gt_label' in sample for sample in data_samples):
-            return torch.cat([sample.gt_label for sample in data_samples])
-        raise ValueError('this logit loss needs labels, but the data samples carry neither '
-                         '`gt_score` nor `gt_label`')
-
-    @staticmethod
-    def _check_channels(pair: DistillPair, student: torch.Tensor, teacher: torch.Tensor) -> None:
-        for role, source, feat in (('student', pair.student, student),
-                                   ('teacher', pair.teacher, teacher)):
-            channels = feat.shape[channel_dim(feat)]
-            if channels != source.channels:
-                raise ValueError(
-                    f'distill pair {pair.name!r}: the {role} feature at {source.path!r} has '
-                    f'{channels} channels (shape {tuple(feat.shape)}) but the config says '
-                    f'{source.channels}; set {role}=dict(..., channels={channels})')
+    ``projectors.<name>.*`` -> ``pairs.<name>.projector.*``, and likewise ``teacher_norms``,
+    ``student_norms``, ``distill_losses`` and ``logit_losses`` (-> ``teacher_norm``,
+    ``student_norm``, ``loss``).
+    """
+    for key in list(state_dict):
+        if not key.startswith(prefix):
+            continue
+        head, _, rest = key[len(prefix):].partition('.')
+        if head in _OLD_PAIR_KEYS and rest:
+            name, _, tail = rest.partition('.')
+            state_dict[f'{prefix}pairs.{name}.{_OLD_PAIR_KEYS[head]}.{tail}'] = \
+                state_dict.pop(key)

@@ -1,6 +1,6 @@
-from .feature_norms import (BatchStandardize, BatchWhiten, DegenerateStatisticsWarning,
-                            FeatureNormalizer, RunningWhiten, SampleLayerNorm,
-                            ledoit_wolf_shrinkage)
+from .base import DegenerateStatisticsWarning, FeatureNormalizer
+from .standardize import BatchStandardize, SampleLayerNorm
+from .whiten import BatchWhiten, RunningWhiten, ledoit_wolf_shrinkage
 
 __all__ = ['FeatureNormalizer', 'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten',
            'RunningWhiten', 'ledoit_wolf_shrinkage', 'DegenerateStatisticsWarning']

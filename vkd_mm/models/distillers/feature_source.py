@@ -1,10 +1,10 @@
-"""One distilled (student feature, teacher feature) pair and how its tensors are prepared."""
+"""Where a distilled feature is recorded and how it is reduced before distillation."""
 from dataclasses import dataclass
 from typing import Optional
 
 import torch
 
-__all__ = ['FeatureSource', 'DistillPair']
+__all__ = ['FeatureSource']
 
 _POOLS = (None, 'avg')
 
@@ -14,7 +14,9 @@ class FeatureSource:
     """Where a feature comes from and how it is reduced before distillation.
 
     Args:
-        path (str): dotted module path, e.g. ``'backbone.layer4'``.
+        path (str, optional): dotted module path, e.g. ``'backbone.layer4'``, whose output a
+            distiller records; None for a feature that the owner of the pair passes in itself
+            (the GAN's discriminator embedding).
         channels (int): channel count of the recorded feature (after ``index``).
         index (int, optional): picks one tensor from a tuple or list output.
         skip_tokens (int): drops this many leading tokens of a (B, N, C) feature, e.g. the class
@@ -25,7 +27,7 @@ class FeatureSource:
             which suits batch statistics (standardisation, whitening) and per-token losses.
             Default: False.
     """
-    path: str
+    path: Optional[str]
     channels: int
     index: Optional[int] = None
     skip_tokens: int = 0
@@ -40,10 +42,10 @@ class FeatureSource:
                              'cannot be combined with pool or skip_tokens')
 
     def reduce(self, feature: torch.Tensor) -> torch.Tensor:
-        """Apply ``skip_tokens`` and ``pool``.
+        """Apply ``channels_last``, ``skip_tokens`` and ``pool``.
 
         Args:
-            feature (Tensor): (B, C), (B, N, C) or (B, C, H, W).
+            feature (Tensor): (B, C), (B, N, C) or (B, C, H, W); (..., C) with ``channels_last``.
 
         Returns:
             Tensor: the feature after dropping tokens and pooling: (B, C) when pooled,
@@ -65,11 +67,3 @@ class FeatureSource:
                 # [B, C, H, W] -> [B, C]
                 return feature.mean((2, 3))
         return feature
-
-
-@dataclass
-class DistillPair:
-    """A named student/teacher feature pair; the loss is logged as ``loss_vkd_<name>``."""
-    name: str
-    student: FeatureSource
-    teacher: FeatureSource

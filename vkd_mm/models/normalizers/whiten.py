@@ -1,122 +1,19 @@
-"""Teacher-feature normalisers of V_kD.
+"""Whitening normalisers, the teacher targets of V_kD for generative tasks.
 
-The paper normalises the teacher's features before the student is matched to them: with
-standardisation for discriminative tasks and with whitening for generative ones. The official
-code uses a per-sample layer norm for classification and per-channel batch standardisation for
-detection; the generative-task whitening was never released (see the research notes).
-
-Every normaliser takes (B, C), (B, N, C) or (B, C, H, W), treats the tokens of the whole batch as
-samples of a C-dimensional feature, returns the same layout, and computes in float32 (float64
-for the eigendecomposition) even under autocast. None has learnable parameters; only
-:class:`RunningWhiten` keeps statistics (buffers, saved in checkpoints).
-
-A normaliser with batch statistics warns once (:class:`DegenerateStatisticsWarning`) when a
-batch has too few tokens for them, naming its ``owner`` (the distiller sets the pair and side).
+Whitening gives the features an identity channel covariance; the official code of the
+generative experiments was never released, so these follow the author's description (vkd issues
+#2 and #4).
 """
-import warnings
 from typing import Optional, Union
 
 import torch
-from torch import nn
 
 from mmengine.dist import all_reduce, is_distributed
 
 from vkd_mm.registry import MODELS
-from ..tokens import from_tokens, to_tokens
+from .base import FeatureNormalizer
 
-__all__ = ['FeatureNormalizer', 'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten',
-           'RunningWhiten', 'ledoit_wolf_shrinkage', 'DegenerateStatisticsWarning']
-
-
-class DegenerateStatisticsWarning(UserWarning):
-    """A batch has fewer tokens than a normaliser's statistics need."""
-
-
-class FeatureNormalizer(nn.Module):
-    """Base class: flattens to tokens (M, C), normalises in float32, restores the layout.
-
-    ``owner`` names the normaliser in warnings; a distiller sets it to its pair and side.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.owner = type(self).__name__
-        self._warned = False
-
-    def normalize_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
-        """Args: tokens (Tensor): (M, C) float32. Returns: Tensor: (M, C)."""
-        raise NotImplementedError
-
-    def degenerate(self, samples: int, channels: int) -> Optional[str]:
-        """Why a batch of ``samples`` tokens is too small for the statistics ('got ...'), or
-        None."""
-        return None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Args: x (Tensor): (B, C), (B, N, C) or (B, C, H, W). Returns: Tensor: same shape, fp32."""
-        tokens, shape = to_tokens(x)
-        if not self._warned:
-            reason = self.degenerate(*tokens.shape)
-            if reason is not None:
-                self._warned = True
-                name = type(self).__name__
-                who = name if self.owner == name else f'{self.owner}: {name}'
-                warnings.warn(f'{who} {reason} (warned once)', DegenerateStatisticsWarning,
-                              stacklevel=2)
-        with torch.autocast(device_type=x.device.type, enabled=False):
-            return from_tokens(self.normalize_tokens(tokens.float()), shape)
-
-
-@MODELS.register_module()
-class SampleLayerNorm(FeatureNormalizer):
-    """Per-token layer norm over channels, no affine (official V_kD classification target).
-
-    Args:
-        eps (float): added to the variance. Default: 1e-5 (``F.layer_norm``'s).
-    """
-
-    def __init__(self, eps: float = 1e-5) -> None:
-        super().__init__()
-        self.eps = eps
-
-    def normalize_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
-        return nn.functional.layer_norm(tokens, tokens.shape[-1:], eps=self.eps)
-
-    def extra_repr(self) -> str:
-        return f'eps={self.eps}'
-
-
-@MODELS.register_module()
-class BatchStandardize(FeatureNormalizer):
-    """Per-channel standardisation with the mean and std over all tokens of the batch.
-
-    The official V_kD detection code standardises both the projected student and the teacher
-    tokens this way (unbiased std, no eps); ``eps`` here keeps constant channels finite.
-
-    Args:
-        eps (float): added to the std. Default: 1e-6.
-        unbiased (bool): Bessel's correction, as ``torch.std``'s default. Default: True.
-    """
-
-    def __init__(self, eps: float = 1e-6, unbiased: bool = True) -> None:
-        super().__init__()
-        self.eps = eps
-        self.unbiased = unbiased
-
-    def degenerate(self, samples: int, channels: int) -> Optional[str]:
-        if samples >= 2:
-            return None
-        return (f'got {samples} token per batch: the batch mean is the '
-                'token itself, so every output is zero. Use batches of 2 or more, keep more '
-                'tokens (pool=None), or a per-sample normaliser (SampleLayerNorm)')
-
-    def normalize_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
-        mean = tokens.mean(0, keepdim=True)
-        std = tokens.std(0, unbiased=self.unbiased and tokens.shape[0] > 1, keepdim=True)
-        return (tokens - mean) / (std + self.eps)
-
-    def extra_repr(self) -> str:
-        return f'eps={self.eps}, unbiased={self.unbiased}'
+__all__ = ['BatchWhiten', 'RunningWhiten', 'ledoit_wolf_shrinkage', 'sample_covariance']
 
 
 def ledoit_wolf_shrinkage(centred: torch.Tensor) -> torch.Tensor:
