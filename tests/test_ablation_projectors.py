@@ -3,24 +3,30 @@ import torch
 
 from vkd_mm.models import LinearProjector, MLPProjector, ProjectorEnsemble
 
+# factories, so that every case builds its own module and sees only its own gradients
+PROJECTORS = {
+    'linear': lambda: LinearProjector(12, 20),
+    'mlp': lambda: MLPProjector(12, 20, hidden_channels=16),
+    'ensemble': lambda: ProjectorEnsemble(12, 20, num_projectors=3),
+    'orthogonal-ensemble': lambda: ProjectorEnsemble(
+        12, 20, num_projectors=2, projector=dict(type='OrthogonalProjector')),
+}
 
-@pytest.mark.parametrize('projector', [
-    LinearProjector(12, 20),
-    MLPProjector(12, 20, hidden_channels=16),
-    ProjectorEnsemble(12, 20, num_projectors=3),
-    ProjectorEnsemble(12, 20, num_projectors=2, projector=dict(type='OrthogonalProjector')),
-])
+
+@pytest.mark.parametrize('build', PROJECTORS.values(), ids=PROJECTORS.keys())
 @pytest.mark.parametrize('shape,out_shape', [
     ((6, 12), (6, 20)),
     ((2, 3, 12), (2, 3, 20)),
     ((2, 12, 2, 2), (2, 20, 2, 2)),
 ])
-def test_shapes_and_gradients(projector, shape, out_shape):
-    x = torch.randn(*shape)
-    y = projector(x)
+def test_shapes_and_gradients(build, shape, out_shape):
+    projector = build()
+    y = projector(torch.randn(*shape))
     assert y.shape == out_shape
     y.square().mean().backward()
-    assert all(p.grad is not None for p in projector.parameters())
+    for name, parameter in projector.named_parameters():
+        assert parameter.grad is not None, name
+        assert torch.isfinite(parameter.grad).all() and parameter.grad.abs().sum() > 0, name
 
 
 def test_ensemble_averages_distinct_members():

@@ -13,7 +13,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from vkd_mm.models import BatchWhiten, OrthogonalProjector, VkDLoss, WKDLogitLoss
-from vkd_mm.models.losses import sinkhorn_distance
+from vkd_mm.models.ops import sinkhorn_distance
 from vkd_mm.models.projectors import ORTHOGONAL_MAPS
 from vkd_mm.registry import MODELS
 from vkd_mm.utils import use_checkpoint_policy

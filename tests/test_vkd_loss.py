@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from vkd_mm.models import VkDLoss
+from vkd_mm.models import VkDLoss, vkd_loss
 
 
 def test_smooth_l1_matches_torch_and_applies_the_weight():
@@ -28,8 +28,15 @@ def test_shape_mismatch_names_both_shapes():
         VkDLoss()(torch.randn(2, 8), torch.randn(2, 9))
 
 
-def test_bad_options_are_rejected():
-    with pytest.raises(ValueError, match='mode'):
+def test_bad_options_are_rejected_naming_the_allowed_ones():
+    modes = r"mode must be one of \('smooth_l1', 'mse'\), got 'l3'"
+    reductions = r"reduction must be one of \('mean', 'sum', 'none'\), got 'max'"
+    with pytest.raises(ValueError, match=modes):
         VkDLoss(mode='l3')
-    with pytest.raises(ValueError, match='reduction'):
+    with pytest.raises(ValueError, match=reductions):
         VkDLoss(reduction='max')
+    features = torch.randn(2, 8)
+    with pytest.raises(ValueError, match=modes):
+        vkd_loss(features, features, mode='l3')
+    with pytest.raises(ValueError, match=reductions):
+        vkd_loss(features, features, reduction='max')

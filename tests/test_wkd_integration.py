@@ -11,7 +11,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from vkd_mm.hooks import cosine_weight
-from vkd_mm.models.losses import category_cost_matrix, linear_cka, load_cost_matrix
+from vkd_mm.models.ops import category_cost_matrix, linear_cka, load_cost_matrix
 from vkd_mm.registry import MODELS
 from .conftest import REPO_ROOT, TOY_VKD_CONFIG
 from .test_distiller import toy_batch

@@ -4,7 +4,8 @@ import torch
 from torch.nn import functional as F
 
 from vkd_mm.models import WKDFeatureLoss, WKDLogitLoss
-from vkd_mm.models.losses import grid_gaussian_stats, load_cost_matrix
+from vkd_mm.models.losses import grid_gaussian_stats
+from vkd_mm.models.ops import load_cost_matrix, sinkhorn_distance
 
 
 def random_cost(n, seed=0):
@@ -68,7 +69,6 @@ def test_shared_cost_gradient_equals_the_dense_per_sample_gradient():
 
 
 def test_float64_sinkhorn_matches_the_reference_to_1e6():
-    from vkd_mm.models.losses import sinkhorn_distance
     n, batch = 15, 4
     cost = random_cost(n, seed=3).clamp_min(0) + 1e-8
     kernel = torch.exp(-cost / 0.1)
@@ -98,7 +98,6 @@ def unrolled_sinkhorn(p, q, kernel, cost, init_scaling, iterations):
 def test_sinkhorn_backward_is_the_unrolled_gradient(iterations):
     """The hand-written backward against finite differences and against autograd through the
     unrolled loop, for the student and the teacher marginals, with a non-symmetric kernel."""
-    from vkd_mm.models.losses import sinkhorn_distance
     n, batch = 9, 4
     generator = torch.Generator().manual_seed(iterations)
     cost = torch.rand(n, n, generator=generator, dtype=torch.float64)
@@ -124,7 +123,6 @@ def test_sinkhorn_backward_is_the_unrolled_gradient(iterations):
 
 
 def test_sinkhorn_rejects_learnable_kernels_and_zero_iterations():
-    from vkd_mm.models.losses import sinkhorn_distance
     p = q = init = torch.full((2, 3), 1 / 3)
     kernel = torch.eye(3, requires_grad=True)
     with pytest.raises(ValueError, match='treats kernel as constants'):

@@ -8,7 +8,7 @@ from mmengine.dist import get_rank
 from mmengine.runner import BaseLoop
 from mmengine.utils import ProgressBar
 
-from vkd_mm.models.losses.category_cost import category_cost_matrix
+from vkd_mm.models.ops import category_cost_matrix
 from vkd_mm.registry import LOOPS
 
 __all__ = ['CategoryCostLoop']
@@ -21,7 +21,7 @@ class CategoryCostLoop(BaseLoop):
     Every class keeps its first ``samples_per_class`` outputs (the official tool truncates every
     class to the smallest class count; pass that count, or leave it None to use it). The file is
     a dict ``{'cost_matrix': (n, n) float32, 'samples_per_class': m, 'classes': [...],
-    'method': 'linear_cka'}``, which :func:`vkd_mm.models.losses.load_cost_matrix` reads.
+    'method': 'linear_cka'}``, which :func:`vkd_mm.models.ops.load_cost_matrix` reads.
 
     Args:
         runner (Runner): the runner.

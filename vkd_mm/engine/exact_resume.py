@@ -8,7 +8,7 @@ position in training, and the checkpoint keeps what they are derived from:
 
 - every batch is loaded with Python's, NumPy's and torch's generators seeded from
   ``(seed, epoch, the batch's sample indices)``, in whichever process loads it (main process or
-  data-loader worker): the data pipeline's random choices no longer depend on worker count,
+  data-loader worker): the data pipeline's random choices do not depend on worker count,
   prefetching, persistent workers or what ran before (:class:`SeededBatchFetch`);
 - before every training iteration the generators of each process are seeded from
   ``(seed, rank, iteration)``, so dropout, noise and mixing in ``train_step`` are a function of

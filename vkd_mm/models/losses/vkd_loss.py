@@ -16,6 +16,14 @@ _MODES = ('smooth_l1', 'mse')
 _REDUCTIONS = ('mean', 'sum', 'none')
 
 
+def _check_options(mode: str, reduction: str) -> None:
+    """Raise a ValueError naming the allowed values for an unknown mode or reduction."""
+    if mode not in _MODES:
+        raise ValueError(f'V_kD loss mode must be one of {_MODES}, got {mode!r}')
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f'V_kD loss reduction must be one of {_REDUCTIONS}, got {reduction!r}')
+
+
 def vkd_loss(projected: torch.Tensor,
              target: torch.Tensor,
              mode: str = 'smooth_l1',
@@ -32,7 +40,11 @@ def vkd_loss(projected: torch.Tensor,
 
     Returns:
         Tensor: a scalar, or the elementwise loss of the input shape for ``'none'``.
+
+    Raises:
+        ValueError: for a mode or reduction not listed above.
     """
+    _check_options(mode, reduction)
     if projected.shape != target.shape:
         raise ValueError(f'projected student features {tuple(projected.shape)} and teacher '
                          f'features {tuple(target.shape)} differ in shape')
@@ -62,10 +74,7 @@ class VkDLoss(nn.Module):
                  loss_weight: float = 1.0,
                  reduction: str = 'mean') -> None:
         super().__init__()
-        if mode not in _MODES:
-            raise ValueError(f'VkDLoss mode must be one of {_MODES}, got {mode!r}')
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f'VkDLoss reduction must be one of {_REDUCTIONS}, got {reduction!r}')
+        _check_options(mode, reduction)
         self.mode = mode
         self.beta = beta
         self.loss_weight = loss_weight

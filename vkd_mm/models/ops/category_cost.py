@@ -5,10 +5,15 @@ training images of that class. The distance of classes i and j is 1 - CKA(F_i, F
 linear, pre-centred CKA of Kornblith et al. (2019), as in WKD's ``generate_cost_matrix.py``:
 CKA(X, Y) = ||Y_c^T X_c||_F^2 / (||X_c^T X_c||_F ||Y_c^T Y_c||_F), X_c = X - mean_rows(X).
 Row k of class i meets row k of class j, so every class contributes the same number m of rows.
+Such a matrix, computed here or shipped with the official code, is read by
+:func:`load_cost_matrix`.
 """
+from typing import Union
+
+import numpy as np
 import torch
 
-__all__ = ['linear_cka', 'category_cost_matrix']
+__all__ = ['linear_cka', 'category_cost_matrix', 'load_cost_matrix']
 
 
 def linear_cka(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -40,3 +45,26 @@ def category_cost_matrix(class_features: torch.Tensor) -> torch.Tensor:
     distance = 1 - grams @ grams.t()
     distance.fill_diagonal_(0)
     return distance.float()
+
+
+def load_cost_matrix(cost_matrix: Union[str, torch.Tensor, np.ndarray]) -> torch.Tensor:
+    """Load an (n, n) category cost matrix.
+
+    Accepts a tensor or array, a ``.npy`` file, or a ``torch.save`` file holding either a plain
+    tensor (the official WKD files, saved on ``cuda:0``, are loaded onto the CPU) or a dict with
+    a ``cost_matrix`` entry (the format of ``tools/wkd_cost_matrix.py``).
+
+    Returns:
+        Tensor: float32 (n, n).
+    """
+    if isinstance(cost_matrix, str):
+        if cost_matrix.endswith('.npy'):
+            cost_matrix = np.load(cost_matrix)
+        else:
+            cost_matrix = torch.load(cost_matrix, map_location='cpu', weights_only=True)
+            if isinstance(cost_matrix, dict):
+                cost_matrix = cost_matrix['cost_matrix']
+    cost = torch.as_tensor(cost_matrix, dtype=torch.float32)
+    if cost.dim() != 2 or cost.shape[0] != cost.shape[1]:
+        raise ValueError(f'a cost matrix must be square, got shape {tuple(cost.shape)}')
+    return cost
