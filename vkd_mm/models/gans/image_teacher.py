@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vkd_mm.models.teacher import freeze_teacher
 from vkd_mm.registry import MODELS
 from vkd_mm.utils import load_checkpoint_checked
 
@@ -86,8 +87,7 @@ class FrozenImageTeacher(nn.Module):
         self.channel_order = channel_order
         self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer('std', torch.tensor(std).view(1, 3, 1, 1), persistent=False)
-        self.requires_grad_(False)
-        self.eval()
+        freeze_teacher(self)
 
     def train(self, mode: bool = True) -> 'FrozenImageTeacher':
         """The teacher stays in eval mode."""

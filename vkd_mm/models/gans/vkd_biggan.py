@@ -15,11 +15,22 @@ from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
 from torch import nn
 
+from vkd_mm.models.distillers import DistillPair
 from vkd_mm.registry import MODELS
 
 __all__ = ['VkDBigGAN', 'LeCamRegularizer']
 
 _STEPS = ('discriminator', 'generator')
+# the V_kD components' keys in checkpoints written before the GAN held a DistillPair
+_OLD_VKD_KEYS = {'teacher_norm.': 'vkd_pair.teacher_norm.', 'kd_loss.': 'vkd_pair.loss.'}
+
+
+def _upgrade_vkd_keys(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
+    """Rename, in place, ``teacher_norm.*`` / ``kd_loss.*`` to their place in ``vkd_pair``."""
+    for key in list(state_dict):
+        for old, new in _OLD_VKD_KEYS.items():
+            if key.startswith(prefix + old):
+                state_dict[prefix + new + key[len(prefix + old):]] = state_dict.pop(key)
 
 
 class LeCamRegularizer(nn.Module):
@@ -68,7 +79,8 @@ class VkDBigGAN(BigGAN):
     Args:
         teacher (dict, optional): a :class:`FrozenImageTeacher` config; None trains the
             DiffAugment baseline.
-        teacher_norm (dict, optional): normaliser of the teacher features. Default:
+        teacher_norm (dict, optional): normaliser of the teacher features, held with
+            ``kd_loss`` by the :class:`DistillPair` ``vkd_pair``. Default:
             ``BatchWhiten`` (Ledoit-Wolf shrinkage, since the batch of 50 is smaller than the
             512 channels); None for no normalisation.
         kd_loss (dict): the V_kD loss. Default: ``L2DistanceLoss(loss_weight=10.0)``, the
@@ -96,11 +108,18 @@ class VkDBigGAN(BigGAN):
         self.kd_steps = tuple(kd_steps)
         # a list keeps the teacher out of state_dict(), parameters() and DDP
         self._teacher = [MODELS.build(teacher)] if teacher is not None else []
-        if self._teacher and not hasattr(self.discriminator, 'projector'):
-            raise ValueError('V_kD needs a discriminator with a projector, e.g. '
-                             "dict(type='VkDBigGANDiscriminator', ...)")
-        self.teacher_norm = MODELS.build(teacher_norm) if teacher_norm else nn.Identity()
-        self.kd_loss = MODELS.build(kd_loss)
+        self.vkd_pair = None
+        if self._teacher:
+            if not hasattr(self.discriminator, 'projector'):
+                raise ValueError('V_kD needs a discriminator with a projector, e.g. '
+                                 "dict(type='VkDBigGANDiscriminator', ...)")
+            # D projects its embedding itself (inside its DDP wrapper): the pair has no projector
+            channels = self.discriminator.projector.out_channels
+            self.vkd_pair = DistillPair(
+                'vkd', student=dict(path=None, channels=channels),
+                teacher=dict(path=None, channels=channels), loss=kd_loss,
+                teacher_norm=teacher_norm)
+        self.register_load_state_dict_pre_hook(_upgrade_vkd_keys)
         self.diff_augment = MODELS.build(diff_augment) if diff_augment else nn.Identity()
         self.lecam = LeCamRegularizer(**lecam) if lecam is not None else None
 
@@ -127,7 +146,7 @@ class VkDBigGAN(BigGAN):
         """
         targets = self.teacher_features(images).chunk(len(names))
         projected = projected.chunk(len(names))
-        return {f'loss_vkd_{name}': self.kd_loss(student, self.teacher_norm(target))
+        return {f'loss_vkd_{name}': self.vkd_pair(student, target)
                 for name, student, target in zip(names, projected, targets)}
 
     @staticmethod
