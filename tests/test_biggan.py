@@ -15,9 +15,9 @@ from mmengine.hub import get_config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner, load_checkpoint
 
-from vkd_mm.datasets import CIFAR100Subset, make_toy_cifar, subset_indices
-from vkd_mm.models.gans import DiffAugment
-from vkd_mm.models.gans.diff_augment import cutout, translate
+from vkd_mm.datasets import make_toy_cifar
+from vkd_mm.hosts.mmagic import CIFAR100Subset, DiffAugment, subset_indices
+from vkd_mm.hosts.mmagic.diff_augment import cutout, translate
 from vkd_mm.registry import MODELS
 from .conftest import REPO_ROOT
 from .gan_stand_ins import save_tiny_inception, with_tiny_teacher
@@ -71,7 +71,7 @@ def test_diff_augment_is_differentiable_and_checks_the_policy():
 def test_vkd_term_has_kd_dlgans_scale():
     """10 x the batch mean of the unsquared L2 distance (KD-DLGAN's weight and distance): each
     sample's gradient has norm 10 / B whatever the feature scale. Every V_kD config uses it."""
-    from vkd_mm.models.gans import L2DistanceLoss
+    from vkd_mm.hosts.mmagic import L2DistanceLoss
     student = torch.randn(50, 512, requires_grad=True)
     target = 30 * torch.randn(50, 512)
     loss = L2DistanceLoss()(student, target)

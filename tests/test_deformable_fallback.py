@@ -11,8 +11,8 @@ import pytest
 import torch
 from mmcv.ops import MultiScaleDeformableAttention
 
-from vkd_mm.models.detectors import PortableDeformableAttention, compiled_kernel_runs_on
-from vkd_mm.models.detectors import deformable_attention
+from vkd_mm.hosts.mmdet import (PortableDeformableAttention, compiled_kernel_runs_on,
+                                deformable_attention)
 from .test_vidt import TOY_VIDT, build, detection_batch
 
 SHAPES = torch.tensor([[8, 10], [4, 5], [2, 3]])

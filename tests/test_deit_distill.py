@@ -8,7 +8,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
-from vkd_mm.models import ConvStemDistilledViT
+from vkd_mm.hosts.mmpretrain import ConvStemDistilledViT
 from vkd_mm.registry import MODELS
 from vkd_mm.utils import export_student_state_dict
 from .conftest import REPO_ROOT

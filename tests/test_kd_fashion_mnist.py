@@ -52,7 +52,7 @@ def tiny_root(tmp_path):
 
 def build(**kwargs):
     from mmpretrain.registry import DATASETS
-    import vkd_mm.datasets.fashion_mnist  # noqa: F401  registers FashionMNISTIdx
+    import vkd_mm.hosts.mmpretrain  # noqa: F401  registers FashionMNISTIdx
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         return DATASETS.build(dict(type='FashionMNISTIdx', pipeline=[dict(type='PackInputs')],
                                    **kwargs))
@@ -95,7 +95,7 @@ def test_config_pipelines_on_the_files(tiny_root):
     """The base config's datasets and transforms run: the training crop and flip keep a
     1 x 28 x 28 image, and the validation loader takes the test split."""
     from mmpretrain.registry import DATASETS
-    import vkd_mm.datasets.fashion_mnist  # noqa: F401  registers FashionMNISTIdx
+    import vkd_mm.hosts.mmpretrain  # noqa: F401  registers FashionMNISTIdx
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/fashion_mnist/_base_/fashion-mnist_cls.py'))
     for loader, expected in ((cfg.train_dataloader, 12), (cfg.val_dataloader, 5)):
         with DefaultScope.overwrite_default_scope('mmpretrain'):

@@ -38,24 +38,20 @@ def test_core_components_work_without_host_libraries():
     assert 'core ok' in result.stdout
 
 
-def test_host_components_name_the_missing_library():
+def test_host_packages_name_the_missing_library():
     result = run_without_hosts('''
+        import importlib
         import vkd_mm.models
         import vkd_mm.datasets
-        for module, name, library in ((vkd_mm.models, 'ViDT', 'mmdet'),
-                                      (vkd_mm.models, 'VkDBigGAN', 'mmagic'),
-                                      (vkd_mm.models, 'DeiTDistillHead', 'mmpretrain'),
-                                      (vkd_mm.datasets, 'CIFAR10Subset', 'mmagic')):
+        for library in ('mmdet', 'mmpretrain', 'mmagic'):
             try:
-                getattr(module, name)
+                importlib.import_module(f'vkd_mm.hosts.{library}')
             except ImportError as error:
+                assert f'vkd_mm.hosts.{library}' in str(error), error
                 assert library in str(error) and f'requirements/{library}.txt' in str(error), error
             else:
-                raise AssertionError(f'{name} imported without {library}')
-        try:
-            vkd_mm.models.NoSuchThing
-        except AttributeError:
-            print('errors ok')
+                raise AssertionError(f'vkd_mm.hosts.{library} imported without {library}')
+        print('errors ok')
     ''')
     assert result.returncode == 0, result.stderr
     assert 'errors ok' in result.stdout
@@ -63,7 +59,8 @@ def test_host_components_name_the_missing_library():
 
 def test_installed_hosts_register_their_components():
     import vkd_mm  # noqa: F401
-    from vkd_mm.models import ViDT, VkDBigGAN
+    from vkd_mm.hosts.mmagic import VkDBigGAN
+    from vkd_mm.hosts.mmdet import ViDT
     from vkd_mm.registry import MODELS
     assert MODELS.get('ViDT') is ViDT and MODELS.get('VkDBigGAN') is VkDBigGAN
 
@@ -75,7 +72,8 @@ def test_a_detection_install_without_mmagic_registers_vidt():
         sys.modules['mmagic'] = None
         import vkd_mm
         from vkd_mm.registry import MODELS
-        from vkd_mm.models import ViDT, DeiTDistillHead
+        from vkd_mm.hosts.mmdet import ViDT
+        from vkd_mm.hosts.mmpretrain import DeiTDistillHead
         assert MODELS.get('ViDT') is ViDT and MODELS.get('VkDBigGAN') is None
         print('detection ok')
     ''')], capture_output=True, text=True, timeout=300)
@@ -117,8 +115,8 @@ def test_a_host_scope_registers_its_components_on_first_build():
         with DefaultScope.overwrite_default_scope('mmdet'):
             backbone = MODELS.build(dict(type='ViDTSwin', arch='nano', num_det_tokens=4))
         assert type(backbone).__name__ == 'ViDTSwin'
-        assert 'mmagic' not in sys.modules and 'vkd_mm.models.gans' not in sys.modules
-        assert 'vkd_mm.models.heads' not in sys.modules
+        assert 'mmagic' not in sys.modules and 'vkd_mm.hosts.mmagic' not in sys.modules
+        assert 'vkd_mm.hosts.mmpretrain' not in sys.modules
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             head = MODELS.build(dict(type='DeiTDistillHead', num_classes=3, in_channels=8))
         assert type(head).__name__ == 'DeiTDistillHead'

@@ -9,7 +9,7 @@ from mmdet.structures import DetDataSample
 from mmengine.config import Config
 from mmengine.structures import InstanceData
 
-from vkd_mm.models.backbones import ViDTSwin
+from vkd_mm.hosts.mmdet import ViDTSwin
 from .conftest import REPO_ROOT
 
 pytestmark = pytest.mark.usefixtures('mmdet_scope')

@@ -9,8 +9,8 @@ from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 
-from vkd_mm.models.detectors import convert_official_vidt, to_official_vidt
-from vkd_mm.models.detectors.vidt_checkpoint import COCO_CATEGORY_IDS
+from vkd_mm.hosts.mmdet import convert_official_vidt, to_official_vidt
+from vkd_mm.hosts.mmdet.vidt_checkpoint import COCO_CATEGORY_IDS
 from .conftest import REPO_ROOT
 
 pytestmark = pytest.mark.usefixtures('mmdet_scope')

@@ -10,7 +10,7 @@ import argparse
 
 import torch
 
-from vkd_mm.models.detectors import convert_official_vidt
+from vkd_mm.hosts.mmdet import convert_official_vidt
 from vkd_mm.utils import extract_state_dict, load_checkpoint_file
 
 

@@ -20,7 +20,8 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 import vkd_mm  # noqa: F401
-from vkd_mm.datasets import CIFAR10Subset, make_toy_cifar
+from vkd_mm.datasets import make_toy_cifar
+from vkd_mm.hosts.mmagic import CIFAR10Subset
 from vkd_mm.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -6,15 +6,20 @@ so ``dict(type='OrthogonalProjector')`` resolves in a config of any of those sco
 scope prefix. Host types built from inside a vkd_mm component (a distiller's student, say) are
 looked up in the current default scope, as every OpenMMLab config expects.
 
-Components written for one host library (ViDT for MMDetection, the DeiT parts for MMPretrain,
-BigGAN and the CIFAR subsets for MMagic) are not imported by ``import vkd_mm``: importing one
-imports its library, which takes seconds (MMagic brings diffusers and transformers). Each is
-instead appended to the import ``locations`` of its host's registry, which MMEngine imports the
-first time that registry looks a name up, i.e. when a config of that scope (``default_scope``
-or a ``mmdet.``-style type prefix) is built. A host registry module imported before vkd_mm gets
-its locations at once; one imported later gets them right after its import (a post-import hook,
-:class:`_PostImportFinder`). Importing the component's own module (``from vkd_mm.models import
-ViDT``) registers it too.
+The code written for one host library lives in ``vkd_mm.hosts.<library>`` (ViDT for MMDetection,
+the DeiT parts for MMPretrain, BigGAN and the CIFAR subsets for MMagic) and is not imported by
+``import vkd_mm``: importing it imports its library, which takes seconds (MMagic brings diffusers
+and transformers). Each host package is instead appended to the import ``locations`` of its
+library's registries (:data:`HOST_REGISTRIES` of ``<library>.registry``), which MMEngine
+imports the first time such a registry looks a name up, i.e. when a config of that scope
+(``default_scope`` or a ``mmdet.``-style type prefix) is built. A host registry module imported
+before vkd_mm gets its locations at once; one imported later gets them right after its import (a
+post-import hook, :class:`_PostImportFinder`). Importing the host package itself (``from
+vkd_mm.hosts.mmdet import ViDT``) registers its components too.
+
+To add a host (mmseg, say): a folder ``vkd_mm/hosts/mmseg/`` (see :mod:`vkd_mm.hosts`), one row
+``('mmseg', 'vkd_mm.hosts.mmseg', ('mmseg', ))`` in :data:`HOST_MODULES`, and
+``requirements/mmseg.txt``.
 """
 import sys
 from importlib import import_module
@@ -27,19 +32,23 @@ from mmengine.registry import DATASETS, HOOKS, LOOPS, MODELS
 
 from vkd_mm.utils.optional import host_installed
 
-__all__ = ['MODELS', 'HOOKS', 'LOOPS', 'DATASETS', 'HOST_MODULES', 'register_host_modules']
+__all__ = [
+    'MODELS', 'HOOKS', 'LOOPS', 'DATASETS', 'HOST_MODULES', 'HOST_REGISTRIES',
+    'register_host_modules'
+]
 
-# (host scope, registry in ``<host>.registry``, vkd_mm module that registers into it, the
-# libraries the module imports). A new host component is one row here.
-HOST_MODULES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
-    ('mmdet', 'MODELS', 'vkd_mm.models.backbones.vidt_swin', ('mmdet', )),
-    ('mmdet', 'MODELS', 'vkd_mm.models.detectors', ('mmdet', )),
-    ('mmpretrain', 'MODELS', 'vkd_mm.models.backbones.conv_stem_deit', ('mmpretrain', )),
-    ('mmpretrain', 'MODELS', 'vkd_mm.models.heads', ('mmpretrain', )),
-    ('mmpretrain', 'DATASETS', 'vkd_mm.datasets.fashion_mnist', ('mmpretrain', )),
-    ('mmagic', 'MODELS', 'vkd_mm.models.gans', ('mmagic', )),
-    ('mmagic', 'DATASETS', 'vkd_mm.datasets.cifar', ('mmagic', 'mmpretrain')),
+# (host scope, the vkd_mm package of that host, the libraries it imports): one row per host. A
+# host registers only where all its libraries are installed (MMagic's CIFAR subsets take their
+# class names from MMPretrain).
+HOST_MODULES: Tuple[Tuple[str, str, Tuple[str, ...]], ...] = (
+    ('mmdet', 'vkd_mm.hosts.mmdet', ('mmdet', )),
+    ('mmpretrain', 'vkd_mm.hosts.mmpretrain', ('mmpretrain', )),
+    ('mmagic', 'vkd_mm.hosts.mmagic', ('mmagic', 'mmpretrain')),
 )
+
+# The registries of ``<host>.registry`` whose first look-up imports the host's package: those its
+# components register into (a host that registers, say, a transform adds 'TRANSFORMS').
+HOST_REGISTRIES: Tuple[str, ...] = ('MODELS', 'DATASETS')
 
 
 class _CallbackLoader(Loader):
@@ -95,20 +104,21 @@ _post_import = _PostImportFinder()  # the one watcher of host registry modules
 
 
 def _add_host_locations(registry_module: ModuleType) -> None:
-    """Give the registries of ``<host>.registry`` the vkd_mm modules of that host."""
+    """Give the ``HOST_REGISTRIES`` of ``<host>.registry`` the vkd_mm package of that host."""
     scope = registry_module.__name__.split('.')[0]
-    for host, name, location, needs in HOST_MODULES:
+    for host, location, needs in HOST_MODULES:
         if host != scope or not all(host_installed(package) for package in needs):
             continue
-        registry = getattr(registry_module, name)
-        if registry._imported:  # its locations are imported already: import ours now
-            import_module(location)
-        elif location not in registry._locations:
-            registry._locations.append(location)
+        for name in HOST_REGISTRIES:
+            registry = getattr(registry_module, name)
+            if registry._imported:  # its locations are imported already: import ours now
+                import_module(location)
+            elif location not in registry._locations:
+                registry._locations.append(location)
 
 
 def register_host_modules() -> None:
-    """Make each installed host's registries import vkd_mm's modules for that host on first use.
+    """Make each installed host's registries import vkd_mm's package for that host on first use.
 
     Called once by ``import vkd_mm``; imports no host library.
     """

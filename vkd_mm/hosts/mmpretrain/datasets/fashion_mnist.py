@@ -11,8 +11,9 @@ from typing import List, Optional
 
 from mmpretrain.datasets import FashionMNIST
 
+from vkd_mm.datasets.fashion_mnist_files import (FASHION_MNIST_APT, FASHION_MNIST_ROOT,
+                                                 load_fashion_mnist)
 from vkd_mm.registry import DATASETS
-from .fashion_mnist_files import FASHION_MNIST_APT, FASHION_MNIST_ROOT, load_fashion_mnist
 
 __all__ = ['FashionMNISTIdx']
 

@@ -11,7 +11,7 @@ and ViDT detectors load by name. Where this module differs from the official one
 
 - The official code creates parameters that it never uses: ``norm1/2/3`` after the stages and
   ``expansion`` / ``norm2`` in every patch merging. They are left out (DDP would otherwise need
-  ``find_unused_parameters``); :mod:`vkd_mm.models.detectors.vidt_checkpoint` drops them.
+  ``find_unused_parameters``); :mod:`vkd_mm.hosts.mmdet.vidt_checkpoint` drops them.
 - Attention runs through ``F.scaled_dot_product_attention``, and ``qkv`` / ``proj`` are applied
   to patch and [DET] tokens separately rather than to their concatenation: the same products.
 """

@@ -1,0 +1,3 @@
+from .cifar import CIFAR10Subset, CIFAR100Subset, subset_indices
+
+__all__ = ['CIFAR10Subset', 'CIFAR100Subset', 'subset_indices']

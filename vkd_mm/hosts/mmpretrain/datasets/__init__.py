@@ -1,0 +1,3 @@
+from .fashion_mnist import FashionMNISTIdx
+
+__all__ = ['FashionMNISTIdx']

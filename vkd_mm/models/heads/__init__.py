@@ -1,3 +1,0 @@
-from .deit_distill_head import DeiTDistillHead
-
-__all__ = ['DeiTDistillHead']
