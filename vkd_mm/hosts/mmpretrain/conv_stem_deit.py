@@ -1,7 +1,7 @@
 """The student of the official V_kD classification code: a DeiT with a convolutional stem.
 
-It differs from stock DeiT (research notes, section A.3) in two ways: the 16 x 16 patch
-embedding is replaced by the co-advise conv stem (conv 7x7/2 - BN - ReLU, two conv 3x3 - BN -
+It differs from stock DeiT (official ``models/deit.py``: ``conv_embed`` and ``forward_features``)
+in two ways: the 16 x 16 patch embedding is replaced by the co-advise conv stem (conv 7x7/2 - BN - ReLU, two conv 3x3 - BN -
 ReLU, then a conv 8x8/8 to the embedding width), and the distillation token is not a learned
 parameter but the mean of the patch embeddings of each image.
 Official code: https://github.com/roymiles/vkd (``models/deit.py``).
