@@ -23,4 +23,4 @@ model = dict(
     teacher_ckpt=teacher_ckpt,
     distill={{_base_.vidt_vkd_tokens}})
 
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'projectors': dict(decay_mult=0.0)}))
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={{_base_.no_decay_on_pairs}}))

@@ -3,13 +3,5 @@
 # (= 1000000 MMagic iterations).
 _base_ = ['./_base_/diffaug-biggan_1xb50_cifar-32x32.py']
 
-num_classes = 10
-model = dict(
-    num_classes=num_classes,
-    generator=dict(num_classes=num_classes),
-    discriminator=dict(num_classes=num_classes))
-train_dataloader = dict(
-    dataset=dict(type='CIFAR10Subset', data_prefix='cifar10', subset_ratio=None))
-val_dataloader = dict(dataset=dict(type='CIFAR10Subset', data_prefix='cifar10'))
-test_dataloader = val_dataloader
+train_dataloader = dict(dataset=dict(subset_ratio=None))
 train_cfg = dict(max_iters=1000000)

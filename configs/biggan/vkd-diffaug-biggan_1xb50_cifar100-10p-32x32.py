@@ -3,9 +3,4 @@
 # here it and the KD head train with D's Adam (no weight decay). Loss: 10 x mean L2 distance.
 _base_ = ['./diffaug-biggan_1xb50_cifar100-10p-32x32.py', './_base_/vkd-teacher_clip-vit-b32.py']
 
-model = dict(
-    discriminator={{_base_.vkd_discriminator}},
-    teacher={{_base_.clip_teacher}},
-    teacher_norm=None,
-    kd_loss={{_base_.vkd_loss}},
-    kd_steps=('discriminator', ))
+model = {{_base_.vkd_model}}

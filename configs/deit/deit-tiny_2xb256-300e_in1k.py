@@ -1,6 +1,6 @@
 # No-distillation baseline: stock DeiT-Ti, V_kD recipe's schedule (paper quotes DeiT's 72.2 %).
 # Same schedule and augmentation as the V_kD configs, for a like-for-like comparison.
-_base_ = ['mmpretrain::deit/deit-tiny_4xb256_in1k.py']
+_base_ = ['mmpretrain::deit/deit-tiny_4xb256_in1k.py', '../_base_/distill/no_decay_on_pairs.py']
 
 # The official V_kD DeiT recipe (research notes, section A.5): AdamW with a fixed lr of 5e-4
 # (the code computes a scaled lr and never uses it), weight decay 0.05 without norms, biases,
@@ -32,13 +32,9 @@ optim_wrapper = dict(
         norm_decay_mult=0.0,
         bias_decay_mult=0.0,
         flat_decay_mult=0.0,
-        custom_keys={
-            '.cls_token': dict(decay_mult=0.0),
-            '.dist_token': dict(decay_mult=0.0),
-            '.pos_embed': dict(decay_mult=0.0),
-            # our fix: the official projector is zeroed by weight decay after one step
-            'projectors': dict(decay_mult=0.0),
-        }),
+        # and, our fix, the distillation pairs: the official projector is zeroed by weight
+        # decay after one step
+        custom_keys={{_base_.deit_no_decay}}),
 )
 
 param_scheduler = [

@@ -7,12 +7,4 @@ model = dict(
     student=dict(
         backbone=dict(arch='deit-small'),
         head=dict(in_channels=384)),
-    distill=[
-        dict(
-            name='repr',
-            student=dict(path='backbone.ln1', channels=384, skip_tokens=2, pool='avg'),
-            teacher=dict(path='model.head.global_pool', channels=3024),
-            projector=dict(type='OrthogonalProjector', orthogonal_map='matrix_exp'),
-            teacher_norm=dict(type='SampleLayerNorm'),
-            loss=dict(type='VkDLoss', mode='smooth_l1', beta=1.0, loss_weight=1.0)),
-    ])
+    distill=[{{_base_.vkd_pooled.deit_small}}])

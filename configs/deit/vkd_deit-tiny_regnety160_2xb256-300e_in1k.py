@@ -12,7 +12,7 @@
 # (regnety_160-a5fe301d.pth, as DeiT and scripts/train.sh of the official code use).
 # The stock-DeiT student (patch-16 embedding, learned distillation token) is
 # vkd_deit-tiny-stock_regnety160_2xb256-300e_in1k.py.
-_base_ = ['./deit-tiny_2xb256-300e_in1k.py']
+_base_ = ['./deit-tiny_2xb256-300e_in1k.py', '../_base_/distill/vkd_pooled.py']
 
 custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
 
@@ -38,15 +38,7 @@ model = dict(
     student=student,
     teacher=dict(type='TimmClassifier', model_name='regnety_160', pretrained=False),
     teacher_ckpt='checkpoints/regnety_160-a5fe301d.pth',
-    distill=[
-        dict(
-            name='repr',
-            student=dict(path='backbone.ln1', channels=embed_dims, skip_tokens=2, pool='avg'),
-            teacher=dict(path='model.head.global_pool', channels=3024),
-            projector=dict(type='OrthogonalProjector', orthogonal_map='matrix_exp'),
-            teacher_norm=dict(type='SampleLayerNorm'),
-            loss=dict(type='VkDLoss', mode='smooth_l1', beta=1.0, loss_weight=1.0)),
-    ],
+    distill=[{{_base_.vkd_pooled.deit_tiny}}],
     logit_distill=[
         dict(
             name='dist',

@@ -1,11 +1,4 @@
 # Hinton KD: KL between the tempered logits (T=4, weighted T^2), plus the labels' CE.
 _base_ = ['./_base_/distill_resnet18-w4_resnet18-w8.py']
 
-model = dict(
-    logit_distill=[
-        dict(
-            name='logits',
-            student=dict(path='head.fc', channels=10),
-            teacher=dict(path='head.fc', channels=10),
-            loss=dict(type='KLDivergenceLoss', temperature=4.0, loss_weight=1.0)),
-    ])
+model = {{_base_.resnet_pairs.kd}}

@@ -1,20 +1,4 @@
 # V_kD plus Hinton KD on the logits (T=4).
 _base_ = ['./_base_/distill_resnet18-w4_resnet18-w8.py']
 
-model = dict(
-    distill=[
-        dict(
-            name='pooled',
-            student=dict(path='neck', index=0, channels=32),
-            teacher=dict(path='neck', index=0, channels=64),
-            projector=dict(type='OrthogonalProjector', orthogonal_map='matrix_exp'),
-            teacher_norm=dict(type='SampleLayerNorm'),
-            loss=dict(type='VkDLoss', mode='smooth_l1', loss_weight=1.0)),
-    ],
-    logit_distill=[
-        dict(
-            name='logits',
-            student=dict(path='head.fc', channels=10),
-            teacher=dict(path='head.fc', channels=10),
-            loss=dict(type='KLDivergenceLoss', temperature=4.0, loss_weight=1.0)),
-    ])
+model = {{_base_.resnet_pairs.vkd_kd}}

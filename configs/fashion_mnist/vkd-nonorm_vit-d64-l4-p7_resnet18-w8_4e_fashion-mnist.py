@@ -1,13 +1,4 @@
 # Ablation of V_kD: the same orthogonal projector, the teacher's features not normalised.
 _base_ = ['./_base_/distill_vit-d64-l4-p7_resnet18-w8.py']
 
-model = dict(
-    distill=[
-        dict(
-            name='pooled',
-            student=dict(path='backbone.ln1', channels=64, skip_tokens=1, pool='avg'),
-            teacher=dict(path='neck', index=0, channels=64),
-            projector=dict(type='OrthogonalProjector', orthogonal_map='matrix_exp'),
-            teacher_norm=None,
-            loss=dict(type='VkDLoss', mode='smooth_l1', loss_weight=1.0)),
-    ])
+model = {{_base_.vit_pairs.vkd_nonorm}}

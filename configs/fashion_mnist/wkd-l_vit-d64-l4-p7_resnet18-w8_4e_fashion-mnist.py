@@ -4,19 +4,6 @@
 # decay, Sinkhorn eps 0.05, 10 iterations.
 _base_ = ['./_base_/distill_vit-d64-l4-p7_resnet18-w8.py']
 
-model = dict(
-    logit_distill=[
-        dict(
-            name='logits',
-            student=dict(path='head.layers.head', channels=10),
-            teacher=dict(path='head.fc', channels=10),
-            loss=dict(
-                type='WKDLogitLoss',
-                cost_matrix='work_dirs/kd_fashion_mnist/wkd_cost_resnet18-w8.pth',
-                temperature=2.0,
-                loss_weight=30.0,
-                sinkhorn_eps=0.05,
-                sinkhorn_iters=10)),
-    ])
+model = {{_base_.vit_pairs.wkd_l}}
 
 custom_hooks = [dict(type='CosineLossWeightHook', pairs=['logits'], start=0)]

@@ -4,7 +4,9 @@
 # the batch, smooth-L1. Point teacher_ckpt at a trained CIFAR-100 ResNet-50.
 # The projector uses the Cholesky-QR map: exactly orthonormal like the paper's exp-then-slice
 # (orthogonal_map='matrix_exp'), at a fraction of its cost (benchmarks/bench_projectors.py).
-_base_ = ['mmpretrain::resnet/resnet50_8xb16_cifar100.py']
+_base_ = [
+    'mmpretrain::resnet/resnet50_8xb16_cifar100.py', '../_base_/distill/no_decay_on_pairs.py'
+]
 
 custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
 
@@ -30,4 +32,4 @@ model = dict(
             loss=dict(type='VkDLoss', mode='smooth_l1', loss_weight=1.0)),
     ])
 
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'projectors': dict(decay_mult=0.0)}))
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={{_base_.no_decay_on_pairs}}))

@@ -1,6 +1,6 @@
 # DeiT-Ti width (192, 3 heads) with 4 layers and 4 x 4 patches on the 32 x 32 toy shapes,
 # trained alone: the baseline of the toy DeiT distillation. Stock mmpretrain DeiT model.
-_base_ = ['./resnet18-w32_12e_toy-shapes.py']
+_base_ = ['./resnet18-w32_12e_toy-shapes.py', '../_base_/distill/no_decay_on_pairs.py']
 
 model = dict(
     _delete_=True,
@@ -27,11 +27,6 @@ optim_wrapper = dict(
     paramwise_cfg=dict(
         norm_decay_mult=0.0,
         bias_decay_mult=0.0,
-        custom_keys={
-            '.cls_token': dict(decay_mult=0.0),
-            '.dist_token': dict(decay_mult=0.0),
-            '.pos_embed': dict(decay_mult=0.0),
-            'projectors': dict(decay_mult=0.0),
-        }))
+        custom_keys={{_base_.deit_no_decay}}))
 param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=8, eta_min=1e-5)
 train_cfg = dict(by_epoch=True, max_epochs=8, val_interval=8)

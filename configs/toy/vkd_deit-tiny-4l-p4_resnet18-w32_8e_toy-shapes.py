@@ -2,7 +2,7 @@
 # the labels, distillation head on the teacher's logits (KL, T=1), pooled patch tokens through
 # an orthogonal 192 -> 256 projector against the teacher's pooled features under a per-sample
 # layer norm. Set the teacher's weights with --cfg-options model.teacher_ckpt=...
-_base_ = ['./deit-tiny-4l-p4_8e_toy-shapes.py']
+_base_ = ['./deit-tiny-4l-p4_8e_toy-shapes.py', '../_base_/distill/vkd_pooled.py']
 
 custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
 
@@ -34,15 +34,7 @@ model = dict(
         head=dict(type='LinearClsHead', num_classes=6, in_channels=256,
                   loss=dict(type='CrossEntropyLoss', loss_weight=1.0))),
     teacher_ckpt=None,
-    distill=[
-        dict(
-            name='repr',
-            student=dict(path='backbone.ln1', channels=192, skip_tokens=2, pool='avg'),
-            teacher=dict(path='neck', index=0, channels=256),
-            projector=dict(type='OrthogonalProjector', orthogonal_map='matrix_exp'),
-            teacher_norm=dict(type='SampleLayerNorm'),
-            loss=dict(type='VkDLoss', mode='smooth_l1', beta=1.0, loss_weight=1.0)),
-    ],
+    distill=[{{_base_.vkd_pooled.toy_deit}}],
     logit_distill=[
         dict(
             name='dist',

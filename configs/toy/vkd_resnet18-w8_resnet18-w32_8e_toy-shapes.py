@@ -3,7 +3,10 @@
 # features under a per-sample layer norm (the official classification target), smooth-L1.
 # Set the teacher's weights with
 #   --cfg-options model.teacher_ckpt=work_dirs/<teacher run>/epoch_12.pth
-_base_ = ['./resnet18-w8_8e_toy-shapes.py']
+_base_ = [
+    './resnet18-w8_8e_toy-shapes.py', '../_base_/distill/vkd_pooled.py',
+    '../_base_/distill/no_decay_on_pairs.py'
+]
 
 custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
 
@@ -32,19 +35,8 @@ model = dict(
     student=toy_resnet(8),
     teacher=toy_resnet(32),
     teacher_ckpt=None,
-    distill=[
-        dict(
-            name='pooled',
-            student=dict(path='neck', index=0, channels=64),
-            teacher=dict(path='neck', index=0, channels=256),
-            projector=dict(type='OrthogonalProjector', orthogonal_map='matrix_exp'),
-            teacher_norm=dict(type='SampleLayerNorm'),
-            loss=dict(type='VkDLoss', mode='smooth_l1', loss_weight=1.0)),
-    ],
-)
+    distill=[{{_base_.vkd_pooled.toy_resnet}}])
 
-# The projector keeps orthonormal rows or columns under any weight decay; excluding it anyway
-# avoids shrinking a parameter whose scale the map ignores.
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'projectors': dict(decay_mult=0.0)}))
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={{_base_.no_decay_on_pairs}}))
 
 custom_hooks = [dict(type='ProjectorDiagnosticsHook', interval=10)]

@@ -3,7 +3,7 @@
 # ViDT's patch tokens: orthogonal 64 -> 128 projectors (exp of a skew-symmetric matrix) with
 # both sides standardised per channel over the batch, smooth-L1. Set the teacher's weights with
 #   --cfg-options model.teacher_ckpt=...
-_base_ = ['./retinanet_r18-w16_toy-coco.py']
+_base_ = ['./retinanet_r18-w16_toy-coco.py', '../_base_/distill/no_decay_on_pairs.py']
 
 custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
 
@@ -29,4 +29,4 @@ model = dict(
     teacher_ckpt=None,
     distill=[fpn_level(0), fpn_level(1), fpn_level(2)])
 
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'projectors': dict(decay_mult=0.0)}))
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={{_base_.no_decay_on_pairs}}))

@@ -15,4 +15,4 @@ model = dict(
     teacher_ckpt=None,
     distill={{_base_.vidt_vkd_tokens_cholesky_qr}})
 
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'projectors': dict(decay_mult=0.0)}))
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={{_base_.no_decay_on_pairs}}))

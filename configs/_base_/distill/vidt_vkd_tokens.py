@@ -5,6 +5,7 @@
 # smooth-L1 with weight 4.0 per group. Use as `distill={{_base_.vidt_vkd_tokens}}`;
 # `vidt_vkd_tokens_cholesky_qr` parameterises the same orthogonal projectors by a Cholesky-QR
 # map, which is cheaper on CPU.
+_base_ = ['./no_decay_on_pairs.py']
 
 
 def token_pair(name, path, index=None, channels_last=False, orthogonal_map='matrix_exp'):

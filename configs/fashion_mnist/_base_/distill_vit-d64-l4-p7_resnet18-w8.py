@@ -3,7 +3,7 @@
 # patch tokens after the last norm, 64-d; teacher: pooled final features, 64-d) and/or
 # model.logit_distill (the 10 logits of the class-token head). The benchmark sets
 # model.teacher_ckpt.
-_base_ = ['../vit-d64-l4-p7_4e_fashion-mnist.py']
+_base_ = ['../vit-d64-l4-p7_4e_fashion-mnist.py', './pairs.py']
 
 model = dict(
     _delete_=True,

@@ -2,7 +2,9 @@
 # Debian's `apt-get install dataset-fashion-mnist` puts them in /usr/share/datasets/fashion-mnist;
 # any folder holding the four files works as data_root. Validation and test are the 10,000 test
 # images. The training set is the first 5,000 training images (`indices`; None: all 60,000).
-_base_ = ['mmpretrain::_base_/default_runtime.py']
+_base_ = [
+    'mmpretrain::_base_/default_runtime.py', '../../_base_/distill/no_decay_on_pairs.py'
+]
 
 custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
 
@@ -42,8 +44,8 @@ test_evaluator = val_evaluator
 
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05),
-    # projectors (when a distiller has them) are not decayed
-    paramwise_cfg=dict(custom_keys={'projectors': dict(decay_mult=0.0)}))
+    # no decay on the distillation pairs (when a distiller has them)
+    paramwise_cfg=dict(custom_keys={{_base_.no_decay_on_pairs}}))
 max_epochs = 4
 param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=max_epochs, eta_min=1e-5)
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
