@@ -110,7 +110,7 @@ def test_gan_config_builds(path):
     if name.startswith('vkd'):
         assert model.teacher is not None
         assert not any(k.startswith('teacher') for k in model.state_dict())
-        assert type(model.teacher_norm).__name__ == ('BatchWhiten' if 'whiten' in name
+        assert type(model.vkd_pair.teacher_norm).__name__ == ('BatchWhiten' if 'whiten' in name
                                                       else 'Identity')
 
 
@@ -253,4 +253,4 @@ def test_two_process_gloo_training_resumes(toy_cifar, inception, tmp_path):
                             weights_only=False)
     assert checkpoint['meta']['iter'] == 12
     # fake and real are whitened in each of the 12 discriminator steps
-    assert int(checkpoint['state_dict']['teacher_norm.num_batches_tracked']) == 24
+    assert int(checkpoint['state_dict']['vkd_pair.teacher_norm.num_batches_tracked']) == 24

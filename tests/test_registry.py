@@ -114,7 +114,7 @@ BUILDABLE = {key: value for key, value in COMPONENTS.items() if value[0] is not 
 
 def _is_host_module(name: str) -> bool:
     return any(name == location or name.startswith(location + '.')
-               for _, _, location, _ in HOST_MODULES)
+               for _, location, _ in HOST_MODULES)
 
 
 def _import_own_modules(package=vkd_mm) -> None:
