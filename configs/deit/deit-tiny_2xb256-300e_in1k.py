@@ -2,7 +2,7 @@
 # Same schedule and augmentation as the V_kD configs, for a like-for-like comparison.
 _base_ = ['mmpretrain::deit/deit-tiny_4xb256_in1k.py', '../_base_/distill/no_decay_on_pairs.py']
 
-# The official V_kD DeiT recipe (research notes, section A.5): AdamW with a fixed lr of 5e-4
+# The official V_kD DeiT recipe (roymiles/vkd train.py, utils/optimizer.py): AdamW with a fixed lr of 5e-4
 # (the code computes a scaled lr and never uses it), weight decay 0.05 without norms, biases,
 # position embeddings and tokens, cosine to 5e-6 per iteration without warm-up, no gradient
 # clipping, 300 epochs, 3-Augment + ColorJitter (DeiT III) instead of RandAugment / RandomErasing,

@@ -1,7 +1,8 @@
 # V_kD DeiT-Ti <- RegNetY-160 (paper 78.3 %), the official code's recipe; differs: projector wd 0.
-# (The official projector is zeroed by weight decay after one step, research notes 0.1.)
+# (The official projector, torch's orthogonal parametrisation, is zeroed after one AdamW step:
+# weight decay moves its -1 diagonal to -0.999975 and .int() truncates it to 0.)
 # - student: the official code's DeiT-Ti (co-advise conv stem, mean-of-patches distillation token,
-#   vkd_mm.models.backbones.conv_stem_deit); the class head learns from the labels
+#   vkd_mm.hosts.mmpretrain.conv_stem_deit); the class head learns from the labels
 #   (cross-entropy with label smoothing under Mixup/CutMix), the distillation head from the
 #   teacher's logits (KL, T=1, weight 1); inference averages both heads;
 # - V_kD: patch tokens after the final norm (class and distillation tokens excluded),
