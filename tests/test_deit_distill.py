@@ -55,7 +55,7 @@ def test_kl_term_matches_a_direct_computation(distiller):
     expected = torch.nn.functional.kl_div(
         torch.log_softmax(student_feats['dist'], 1), torch.softmax(teacher_feats['dist'], 1),
         reduction='batchmean')
-    losses = distiller.loss_logits(student_feats, teacher_feats, data['data_samples'])
+    losses = distiller.loss_pairs(student_feats, teacher_feats, data['data_samples'])
     torch.testing.assert_close(losses['loss_kd_dist'], expected)
 
 
