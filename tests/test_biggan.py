@@ -1,6 +1,5 @@
 """Data-limited BigGAN with DiffAugment and V_kD on MMagic: augmentations, data subsets, real
 runner iterations, FID / IS through MMagic's metrics and generator export."""
-import copy
 import glob
 import os
 import os.path as osp

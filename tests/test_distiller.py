@@ -6,7 +6,6 @@ from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 
-from vkd_mm.models import VkDDistiller
 from vkd_mm.registry import MODELS
 from .conftest import TOY_VKD_CONFIG
 

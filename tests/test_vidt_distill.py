@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
 

@@ -6,7 +6,7 @@ CVPR 2024, https://arxiv.org/abs/2403.06213. Official code: https://github.com/r
 import copy
 import logging
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Union
 
 import torch
 from mmengine.dist import is_distributed
@@ -139,8 +139,8 @@ class VkDDistiller(BaseModel):
             cfg (dict): the entry: ``name``, ``student``, ``teacher`` and the components.
             default_name (str): the name when the entry has none.
             kind (str): 'distill' or 'logit_distill', for error messages.
-            components (dict): the component keys allowed and their defaults (None: required
-                when the default is None and the key is ``loss``).
+            components (dict): the component keys the entry may set, with their defaults; a
+                ``loss`` that resolves to None is missing.
         """
         cfg = copy.deepcopy(dict(cfg))
         name = str(cfg.pop('name', default_name))
@@ -150,7 +150,7 @@ class VkDDistiller(BaseModel):
         if missing:
             raise ValueError(f'{kind} pair {name!r} needs `student` and `teacher` (each with '
                              f'`path` and `channels`); it has no {missing}')
-        if components.get('loss', ...) is None and 'loss' not in cfg:
+        if cfg.get('loss', components['loss']) is None:
             raise ValueError(f'{kind} pair {name!r} needs a `loss`, e.g. '
                              'dict(type="KLDivergenceLoss")')
         unknown = sorted(set(cfg) - {'student', 'teacher'} - set(components))
