@@ -1,8 +1,10 @@
 # ViDT Swin-nano on the toy shapes detection set (3 classes, 128 x 128): the model of
 # configs/vidt with 20 [DET] tokens (at most 3 objects per image) and random initial weights,
-# trained on CPU with a higher learning rate and a short cosine schedule.
+# trained on CPU with the official optimiser at a higher learning rate and a short cosine
+# schedule.
 _base_ = [
     '../_base_/models/vidt_swin-nano.py',
+    '../_base_/schedules/vidt_adamw.py',
     '../_base_/datasets/toy_coco_detection.py',
     'mmdet::_base_/default_runtime.py',
 ]
@@ -14,17 +16,7 @@ model = dict(
 
 train_dataloader = dict(batch_size=4)
 
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=4e-4, weight_decay=1e-4),
-    clip_grad=dict(max_norm=0.1, norm_type=2),
-    paramwise_cfg=dict(
-        norm_decay_mult=0.0,
-        bias_decay_mult=0.0,
-        custom_keys={
-            'det_token': dict(decay_mult=0.0),
-            'det_pos_embed': dict(decay_mult=0.0)
-        }))
+optim_wrapper = dict(optimizer=dict(lr=4e-4))
 
 max_epochs = 12
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=max_epochs)

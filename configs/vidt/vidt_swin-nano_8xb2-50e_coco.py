@@ -2,8 +2,8 @@
 # clip 0.1, cosine over 50 epochs, DETR multi-scale augmentation, 8 GPUs x 2 images.
 # Official: 40.4 AP (50 epochs).
 _base_ = [
-    '../_base_/models/vidt_swin-nano.py', 'mmdet::_base_/datasets/coco_detection.py',
-    'mmdet::_base_/default_runtime.py'
+    '../_base_/models/vidt_swin-nano.py', '../_base_/schedules/vidt_adamw.py',
+    'mmdet::_base_/datasets/coco_detection.py', 'mmdet::_base_/default_runtime.py'
 ]
 
 # DETR multi-scale augmentation (the official `make_coco_transforms`; mmdet's Deformable DETR
@@ -31,21 +31,6 @@ train_pipeline = [
 train_dataloader = dict(
     batch_size=2,
     dataset=dict(filter_cfg=dict(filter_empty_gt=False), pipeline=train_pipeline))
-
-# NOTE the official code exempts the backbone's 1-d parameters, biases and the [DET] token and
-# position embedding from weight decay; mmengine's norm/bias multipliers exempt those of the
-# decoder and head as well (wd 1e-4 there).
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-4, weight_decay=1e-4),
-    clip_grad=dict(max_norm=0.1, norm_type=2),
-    paramwise_cfg=dict(
-        norm_decay_mult=0.0,
-        bias_decay_mult=0.0,
-        custom_keys={
-            'det_token': dict(decay_mult=0.0),
-            'det_pos_embed': dict(decay_mult=0.0)
-        }))
 
 max_epochs = 50
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
