@@ -1,5 +1,5 @@
 """One distillation term: two feature sources, the projector, the normalisers and the loss."""
-from typing import Iterator, List, Optional, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 import torch
 from torch import nn
@@ -158,28 +158,31 @@ class DistillPair(nn.Module):
 
     @torch.no_grad()
     def stages(self, student: torch.Tensor,
-               teacher: torch.Tensor) -> Iterator[Tuple[str, str, torch.Tensor]]:
+               teacher: torch.Tensor) -> List[Tuple[str, str, torch.Tensor]]:
         """Each tensor on the way into the loss, student side first, as (side, description,
         tensor): what a non-finite loss is traced back through. Normalisers run in eval mode,
-        so running statistics are not updated again."""
-        yield 'student', f'the feature recorded at {self.student_source.path!r}', student
-        yield 'teacher', f'the feature recorded at {self.teacher_source.path!r}', teacher
+        so running statistics are not updated again; their modes are restored on return."""
+        stages = [('student', f'the feature recorded at {self.student_source.path!r}', student),
+                  ('teacher', f'the feature recorded at {self.teacher_source.path!r}', teacher)]
         if isinstance(self.projector, nn.Identity):
-            return
+            return stages
         student, teacher = self.reduce(student, teacher)
         projected = self._chain(student, self.projector)
-        yield 'student', 'the projected feature', projected
-        norms: List[nn.Module] = [self.student_norm, self.teacher_norm]
+        norms = (self.student_norm, self.teacher_norm)
         modes = [norm.training for norm in norms]
         for norm in norms:
             norm.eval()
         try:
-            yield 'student', 'the normalised projected feature', self._chain(
-                projected, self.student_norm)
-            yield 'teacher', 'the normalised feature', self._chain(teacher, self.teacher_norm)
+            stages += [
+                ('student', 'the projected feature', projected),
+                ('student', 'the normalised projected feature',
+                 self._chain(projected, self.student_norm)),
+                ('teacher', 'the normalised feature', self._chain(teacher, self.teacher_norm)),
+            ]
         finally:
             for norm, mode in zip(norms, modes):
                 norm.train(mode)
+        return stages
 
     def extra_repr(self) -> str:
         return f'name={self.name!r}'

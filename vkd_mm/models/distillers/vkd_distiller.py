@@ -40,9 +40,10 @@ class VkDDistiller(BaseModel):
         inputs --> student (mode='loss') --> student losses
                       |  forward hooks record student features
                       v
-                   DistillPair: reduce --> projector --> student_norm --> loss --> loss_vkd_<name>
-        inputs --> teacher (no_grad, eval)               reduce --> teacher_norm --^
-                      |  forward hooks record teacher features --^
+                   DistillPair: reduce -> projector -> student_norm --> loss --> loss_vkd_<name>
+                      ^         reduce -> teacher_norm ------------------^
+                      |  forward hooks record teacher features
+        inputs --> teacher (no_grad, eval)
 
     Each pair is a :class:`DistillPair` module in :attr:`pairs` (name -> pair), which owns its
     projector, normalisers and loss. A ``logit_distill`` pair has no projector and no
@@ -224,11 +225,9 @@ class VkDDistiller(BaseModel):
             return
         key = next(k for k, v in distill_losses.items() if not torch.isfinite(v).all())
         pair = next(p for p in self.pairs.values() if p.loss_key == key)
+        stages = pair.stages(student_feats[pair.name], teacher_feats[pair.name])
         side, where, tensor = next(
-            ((side, where, tensor)
-             for side, where, tensor in pair.stages(student_feats[pair.name],
-                                                    teacher_feats[pair.name])
-             if not torch.isfinite(tensor).all()), ('', '', None))
+            (stage for stage in stages if not torch.isfinite(stage[2]).all()), ('', '', None))
         if tensor is None:
             found = 'every input of the term is finite: the loss itself overflowed'
         else:
