@@ -62,6 +62,7 @@ TEACHER_NAME = 'ResNet-18 w8'
 STUDENTS = {
     'resnet': ('ResNet-18 w4', 'resnet18-w4'),
     'vit': ('ViT d64, 4 layers, 7x7 patches', 'vit-d64-l4-p7'),
+    'deit': ('DeiT-style ViT d64 (conv stem, distillation head)', 'deit-cs-d64-l4-p7'),
 }
 # key -> name in the table; 'student' is the student trained alone
 ROWS = {
@@ -74,8 +75,20 @@ ROWS = {
     'vkd-mlp': 'V_kD with an MLP projector',
     'wkd-l': 'WKD-L',
     'vkd-kd': 'V_kD + KD',
+    'deit': 'DeiT distillation head (KL, T=1)',
+    'deit-vkd': 'DeiT head + V_kD (orthogonal, layer norm)',
+    'deit-vkd-linear': 'DeiT head + linear proj., layer norm',
+    'deit-vkd-nonorm': 'DeiT head + orthogonal, no norm',
+    'deit-vkd-linear-nonorm': 'DeiT head + linear proj., no norm',
 }
-CURVE_ROWS = ('student', 'kd', 'fitnet', 'vkd', 'vkd-linear', 'vkd-mlp')
+DEIT_ROWS = ('deit', 'deit-vkd', 'deit-vkd-linear', 'deit-vkd-nonorm', 'deit-vkd-linear-nonorm')
+# the rows each student has, the first its baseline ('vs' column)
+STUDENT_ROWS = {
+    'resnet': tuple(row for row in ROWS if row not in DEIT_ROWS),
+    'vit': tuple(row for row in ROWS if row not in DEIT_ROWS),
+    'deit': DEIT_ROWS,
+}
+CURVE_ROWS = ('student', 'kd', 'fitnet', 'vkd', 'vkd-linear', 'vkd-mlp', 'deit', 'deit-vkd')
 QUICK = dict(train_size=128, test_size=100, epochs=1, teacher_epochs=1, batch_size=64)
 
 
@@ -241,8 +254,7 @@ def prepare_teacher(args, data_hash: str) -> dict:
     else:
         print(f'[teacher] training {TEACHER_CONFIG} for {args.teacher_epochs} epochs '
               f'into {teacher_dir}', flush=True)
-        cfg = prepare_config(config, args, teacher_dir, 0, args.teacher_epochs,
-                             every_epoch=False)
+        cfg = prepare_config(config, args, teacher_dir, 0, args.teacher_epochs)
         cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=args.teacher_epochs,
                                             max_keep_ckpts=1)
         with cpu_lock(args.lock):
@@ -323,18 +335,19 @@ def table(results: dict, args, teacher: dict) -> str:
     lines = []
     for student in args.students:
         name = STUDENTS[student][0]
+        baseline = STUDENT_ROWS[student][0]
         lines += [f'\n{name} <- teacher {TEACHER_NAME} (teacher top-1 {teacher["top1"]:.2f})',
-                  '| method | top-1 (%) | vs alone | seeds | ms / step | step memory (MB) |'
-                  ' projector params |', '|---|---|---|---|---|---|---|']
+                  f'| method | top-1 (%) | vs {ROWS[baseline]} | seeds | ms / step |'
+                  ' step memory (MB) | projector params |', '|---|---|---|---|---|---|---|']
         base = [r['top1'] for r in results.values()
-                if r['student'] == student and r['row'] == 'student']
+                if r['student'] == student and r['row'] == baseline]
         for row in args.rows:
             runs = [r for r in results.values() if r['student'] == student and r['row'] == row]
             if not runs:
                 continue
             top1 = [r['top1'] for r in runs]
             delta = (f'{statistics.mean(top1) - statistics.mean(base):+.2f}'
-                     if base and row != 'student' else '')
+                     if base and row != baseline else '')
             times = [r['step_ms'] for r in runs if r['step_ms'] is not None]
             step = f'{statistics.median(times):.0f}' if times else 'n/a'
             memory = f'{runs[0]["memory_mb"]:.1f}'
@@ -438,7 +451,7 @@ def main(argv=None):
             results = json.load(f)
 
     runs = [(seed, student, row) for seed in args.seeds for student in args.students
-            for row in args.rows]
+            for row in args.rows if row in STUDENT_ROWS[student]]
     for index, (seed, student, row) in enumerate(runs):
         key = f'{student}/{row}/{seed}'
         if key in results or args.report:

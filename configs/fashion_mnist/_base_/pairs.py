@@ -2,7 +2,10 @@
 # config takes `model = {{_base_.<student>_pairs.<row>}}` over its student's distill_* base.
 # Features: the student's pooled final features (ResNet: 32-d; ViT: the mean of the 16 patch
 # tokens after the last norm, 64-d) against the teacher's (64-d); logits: the 10 class logits
-# (the ViT's class-token head).
+# (the ViT's class-token head). The DeiT-style student's rows all keep DeiT's distillation
+# (KL at T=1 between its distillation head and the teacher's logits, as in configs/deit/) and
+# add the feature term of the paper's Table 6 ablation on the mean of its 16 patch tokens after
+# the last norm (class and distillation tokens skipped).
 
 
 def _rows(features, logits):
@@ -51,6 +54,36 @@ def _rows(features, logits):
         ]))
 
 
+def _deit_rows():
+    features = dict(path='backbone.ln1', channels=64, skip_tokens=2, pool='avg')
+
+    def pooled(projector, teacher_norm):
+        return [
+            dict(
+                name='pooled',
+                student=features,
+                teacher=dict(path='neck', index=0, channels=64),
+                projector=projector,
+                teacher_norm=teacher_norm,
+                loss=dict(type='VkDLoss', mode='smooth_l1', loss_weight=1.0))
+        ]
+
+    orthogonal = dict(type='OrthogonalProjector', orthogonal_map='matrix_exp')
+    linear = dict(type='LinearProjector')
+    layer_norm = dict(type='SampleLayerNorm')
+    return dict(
+        deit_vkd=dict(distill=pooled(orthogonal, layer_norm)),
+        deit_vkd_linear=dict(distill=pooled(linear, layer_norm)),
+        deit_vkd_nonorm=dict(distill=pooled(orthogonal, None)),
+        deit_vkd_linear_nonorm=dict(distill=pooled(linear, None)))
+
+
 resnet_pairs = _rows(dict(path='neck', index=0, channels=32), 'head.fc')
 vit_pairs = _rows(
     dict(path='backbone.ln1', channels=64, skip_tokens=1, pool='avg'), 'head.layers.head')
+deit_pairs = _deit_rows()
+deit_logit_pair = dict(
+    name='dist',
+    student=dict(path='head.layers.head_dist', channels=10),
+    teacher=dict(path='head.fc', channels=10),
+    loss=dict(type='KLDivergenceLoss', temperature=1.0, loss_weight=1.0))

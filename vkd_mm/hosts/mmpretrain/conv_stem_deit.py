@@ -1,9 +1,11 @@
 """The student of the official V_kD classification code: a DeiT with a convolutional stem.
 
 It differs from stock DeiT (official ``models/deit.py``: ``conv_embed`` and ``forward_features``)
-in two ways: the 16 x 16 patch embedding is replaced by the co-advise conv stem (conv 7x7/2 - BN - ReLU, two conv 3x3 - BN -
-ReLU, then a conv 8x8/8 to the embedding width), and the distillation token is not a learned
-parameter but the mean of the patch embeddings of each image.
+in two ways: the 16 x 16 patch embedding is replaced by the co-advise conv stem (conv 7x7/2 -
+BN - ReLU, two conv 3x3 - BN - ReLU, then a conv 8x8/8 to the embedding width), and the
+distillation token is not a learned parameter but the mean of the patch embeddings of each
+image. The stem's stride and the patch size are arguments, so that the same student scales to
+small images (28 x 28 with ``stem_stride=1, patch_size=7``: a 4 x 4 token grid).
 Official code: https://github.com/roymiles/vkd (``models/deit.py``).
 """
 from typing import Tuple
@@ -18,25 +20,37 @@ __all__ = ['ConvStem', 'ConvStemDistilledViT']
 
 
 class ConvStem(nn.Module):
-    """Conv stem with total stride 16: (B, 3, H, W) -> tokens (B, H/16 * W/16, C).
+    """Conv stem with total stride P: (B, in, H, W) -> tokens (B, H/P * W/P, C).
 
     Args:
         in_channels (int): image channels.
         embed_dims (int): token width C.
         stem_channels (int): width of the three stem convolutions. Default: 64.
+        patch_size (int): total stride P. Default: 16 (the official stem).
+        stem_stride (int): stride of the first (7 x 7) convolution; the projection takes
+            P / stem_stride. Default: 2 (the official stem).
     """
 
-    def __init__(self, in_channels: int, embed_dims: int, stem_channels: int = 64) -> None:
+    def __init__(self,
+                 in_channels: int,
+                 embed_dims: int,
+                 stem_channels: int = 64,
+                 patch_size: int = 16,
+                 stem_stride: int = 2) -> None:
         super().__init__()
+        if patch_size % stem_stride:
+            raise ValueError(f'the conv stem\'s patch_size ({patch_size}) must be a multiple of '
+                             f'its stem_stride ({stem_stride})')
 
         def conv_bn_relu(inputs: int, kernel: int, stride: int) -> list:
             return [nn.Conv2d(inputs, stem_channels, kernel, stride, kernel // 2, bias=False),
                     nn.BatchNorm2d(stem_channels), nn.ReLU(inplace=True)]
 
-        self.stem = nn.Sequential(*conv_bn_relu(in_channels, 7, 2),
+        self.stem = nn.Sequential(*conv_bn_relu(in_channels, 7, stem_stride),
                                   *conv_bn_relu(stem_channels, 3, 1),
                                   *conv_bn_relu(stem_channels, 3, 1))
-        self.projection = nn.Conv2d(stem_channels, embed_dims, kernel_size=8, stride=8)
+        projection = patch_size // stem_stride
+        self.projection = nn.Conv2d(stem_channels, embed_dims, projection, stride=projection)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, int]]:
         x = self.projection(self.stem(x))
@@ -48,16 +62,18 @@ class ConvStem(nn.Module):
 class ConvStemDistilledViT(DistilledVisionTransformer):
     """Distilled DeiT with a conv stem and a mean-of-patches distillation token.
 
-    Arguments are those of ``DistilledVisionTransformer`` (``patch_size`` only sets the token
-    grid the position embedding is made for, and must be 16), plus ``stem_channels``.
+    Arguments are those of ``DistilledVisionTransformer`` (``patch_size`` is the stem's total
+    stride), plus ``stem_channels`` and ``stem_stride`` (see :class:`ConvStem`).
     """
 
-    def __init__(self, arch: str = 'deit-tiny', stem_channels: int = 64, **kwargs) -> None:
-        if kwargs.get('patch_size', 16) != 16:
-            raise ValueError('ConvStemDistilledViT has a total stride of 16; patch_size must be '
-                             f'16, got {kwargs["patch_size"]}')
+    def __init__(self,
+                 arch: str = 'deit-tiny',
+                 stem_channels: int = 64,
+                 stem_stride: int = 2,
+                 **kwargs) -> None:
         super().__init__(arch=arch, **kwargs)
-        self.patch_embed = ConvStem(kwargs.get('in_channels', 3), self.embed_dims, stem_channels)
+        self.patch_embed = ConvStem(kwargs.get('in_channels', 3), self.embed_dims, stem_channels,
+                                    kwargs.get('patch_size', 16), stem_stride)
         del self.dist_token
 
     def init_weights(self) -> None:

@@ -1,0 +1,202 @@
+"""Find where two runs of the same seeded training first differ, tensor by tensor.
+
+``record`` trains a config as ``tools/train.py`` does (same config loading, the same exact-resume
+seeding) for ``--iters`` iterations and stores, in the order they were made, every tensor a run
+computes on the way: the loaded batch, each module's forward output, the loss terms, and every
+parameter after each optimiser step. ``compare`` reads two such files and prints the first tensor
+that differs (and how much), then a count of the differing ones per kind.
+
+Run ``record`` under the settings to compare, one process each, since the CPU kernels are
+chosen from environment variables read when torch starts::
+
+    ATEN_CPU_CAPABILITY=avx2 python tools/analysis/numerics_trace.py record CONFIG a.pt
+    ATEN_CPU_CAPABILITY=avx512 python tools/analysis/numerics_trace.py record CONFIG b.pt
+    python tools/analysis/numerics_trace.py compare a.pt b.pt
+
+Two files made on two machines compare the same way. The file also records the settings that
+choose kernels (thread counts, ``ATEN_CPU_CAPABILITY``, ``MKL_CBWR``, ``ONEDNN_MAX_CPU_ISA``, the
+CPU's name and torch's detected capability) and ``compare`` prints them side by side.
+
+Usage:
+    python tools/analysis/numerics_trace.py record CONFIG OUT [--iters 1] [--work-dir DIR]
+        [--cfg-options k=v ...]
+    python tools/analysis/numerics_trace.py compare A B [--show 10]
+"""
+import argparse
+import os
+import platform
+import tempfile
+from collections import Counter
+from typing import Dict, List, Tuple
+
+import torch
+from mmengine.config import DictAction
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from vkd_mm.engine import enable_exact_resume
+from vkd_mm.utils import load_run_config, use_checkpoint_policy
+
+KERNEL_SETTINGS = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'ATEN_CPU_CAPABILITY', 'MKL_CBWR',
+                   'ONEDNN_MAX_CPU_ISA', 'OPENCV_CPU_DISABLE', 'PYTHONHASHSEED')
+
+
+class _TraceDone(Exception):
+    """Raised after the last traced iteration to leave the training loop."""
+
+
+def _tensors(value, prefix: str):
+    """(name, tensor) for every floating-point or integer tensor in a nested output."""
+    if isinstance(value, torch.Tensor):
+        yield prefix, value
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _tensors(item, f'{prefix}[{index}]')
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _tensors(item, f'{prefix}.{key}')
+    elif hasattr(value, 'to_dict'):  # data samples
+        yield from _tensors({k: v for k, v in value.to_dict().items()
+                             if isinstance(v, torch.Tensor)}, prefix)
+
+
+class NumericsTraceHook(Hook):
+    """Records every tensor of the first ``iters`` training iterations, in order.
+
+    Entries are (kind, name, tensor): kind is 'batch', 'forward' (a module's output, named by
+    its module path), 'loss' or 'param' (after the optimiser step).
+    """
+
+    priority = 'LOWEST'
+
+    def __init__(self, iters: int) -> None:
+        self.iters = iters
+        self.entries: List[Tuple[str, str, torch.Tensor]] = []
+        self._handles = []
+        self._calls = Counter()
+
+    def _add(self, kind: str, name: str, value) -> None:
+        self._calls[name] += 1
+        if self._calls[name] > 1:  # a module called again in the same iteration
+            name = f'{name}#{self._calls[name]}'
+        for label, tensor in _tensors(value, name):
+            self.entries.append((kind, label, tensor.detach().cpu().clone()))
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        it = runner.iter
+        self._add('batch', f'it{it}.inputs', data_batch.get('inputs'))
+        self._add('batch', f'it{it}.data_samples', data_batch.get('data_samples'))
+        for name, module in runner.model.named_modules():
+            self._handles.append(module.register_forward_hook(
+                lambda mod, args, out, name=name: self._add('forward', f'it{it}.{name}', out)))
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        it = runner.iter
+        self._add('loss', f'it{it}.outputs', outputs)
+        for name, param in runner.model.named_parameters():
+            self._add('param', f'it{it}.{name}', param)
+        if it + 1 >= self.iters:
+            raise _TraceDone
+
+
+def kernel_settings() -> Dict[str, str]:
+    """What chooses the CPU kernels of this process."""
+    settings = {key: os.environ.get(key, '') for key in KERNEL_SETTINGS}
+    settings['cpu'] = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            settings['cpu'] = next(line.split(':', 1)[1].strip() for line in f
+                                   if line.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    settings['torch'] = str(torch.__version__)
+    settings['torch_cpu_capability'] = torch.backends.cpu.get_cpu_capability()
+    settings['torch_threads'] = str(torch.get_num_threads())
+    return settings
+
+
+def record(args) -> None:
+    cfg = load_run_config(args.config, args.cfg_options, 'none',
+                          args.work_dir or tempfile.mkdtemp(prefix='numerics_trace_'))
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=False)
+    use_checkpoint_policy(trust=False)
+    enable_exact_resume(cfg)
+    runner = Runner.from_cfg(cfg)
+    hook = NumericsTraceHook(args.iters)
+    runner.register_hook(hook)
+    try:
+        runner.train()
+    except _TraceDone:
+        pass
+    torch.save(dict(settings=kernel_settings(), entries=hook.entries), args.out)
+    print(f'{len(hook.entries)} tensors of {args.iters} iteration(s) -> {args.out}')
+
+
+def difference(a: torch.Tensor, b: torch.Tensor) -> str:
+    """'' when bitwise equal, else how they differ."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return f'shape/dtype {tuple(a.shape)} {a.dtype} vs {tuple(b.shape)} {b.dtype}'
+    if torch.equal(a, b) or (a.is_floating_point() and torch.equal(a.isnan(), b.isnan())
+                             and torch.equal(a.nan_to_num(), b.nan_to_num())):
+        return ''
+    if not a.is_floating_point():
+        return f'{int((a != b).sum())} of {a.numel()} elements differ'
+    diff = (a.double() - b.double()).abs()
+    scale = a.double().abs().max().item()
+    return (f'max abs diff {diff.max().item():.3e} (largest |value| {scale:.3e}), '
+            f'{int((diff > 0).sum())} of {a.numel()} elements differ')
+
+
+def compare(args) -> None:
+    first, second = torch.load(args.a), torch.load(args.b)
+    keys = sorted(set(first['settings']) | set(second['settings']))
+    print(f'{"setting":24} {"A":36} B')
+    for key in keys:
+        print(f'{key:24} {first["settings"].get(key, "")!s:36} {second["settings"].get(key, "")}')
+    entries_b = {(kind, name): tensor for kind, name, tensor in second['entries']}
+    differing, shown = Counter(), 0
+    for kind, name, tensor in first['entries']:
+        if (kind, name) not in entries_b:
+            print(f'only in A: {kind} {name}')
+            differing[kind] += 1
+            continue
+        text = difference(tensor, entries_b[(kind, name)])
+        if text:
+            differing[kind] += 1
+            if shown < args.show:
+                label = 'first difference' if shown == 0 else 'then'
+                print(f'{label}: {kind} {name}: {text}')
+                shown += 1
+    total = Counter(kind for kind, _, _ in first['entries'])
+    if not differing:
+        print(f'bitwise equal: all {len(first["entries"])} tensors')
+    for kind in total:
+        print(f'{kind:8} {differing[kind]} of {total[kind]} differ')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    commands = parser.add_subparsers(dest='command', required=True)
+    rec = commands.add_parser('record', help='trace a run')
+    rec.add_argument('config')
+    rec.add_argument('out')
+    rec.add_argument('--iters', type=int, default=1)
+    rec.add_argument('--work-dir', default=None)
+    rec.add_argument('--cfg-options', nargs='+', action=DictAction)
+    cmp = commands.add_parser('compare', help='the first tensor where two traces differ')
+    cmp.add_argument('a')
+    cmp.add_argument('b')
+    cmp.add_argument('--show', type=int, default=10, help='differences printed in order')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    record(args) if args.command == 'record' else compare(args)
+
+
+if __name__ == '__main__':
+    main()
