@@ -77,17 +77,21 @@ def header_problems(text: str) -> List[str]:
     return problems
 
 
+def read(path: str) -> str:
+    with open(path, encoding='utf-8') as f:
+        return f.read()
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, REPO_ROOT))
 def test_header_names_figure_and_differences(path):
-    with open(path, encoding='utf-8') as f:
-        problems = header_problems(f.read())
+    problems = header_problems(read(path))
     assert not problems, (f'{osp.relpath(path, REPO_ROOT)} (see docs/config_headers.md):\n  ' +
                           '\n  '.join(problems))
 
 
 def test_the_configs_name_paper_tables():
     """The check has something to check: the detection and DeiT configs name their tables."""
-    naming = [p for p in CONFIGS if named_tables(header_lines(open(p, encoding='utf-8').read()))]
+    naming = [p for p in CONFIGS if named_tables(header_lines(read(p)))]
     folders = {osp.relpath(p, REPO_ROOT).split(osp.sep)[1] for p in naming}
     assert {'deit', 'vidt', 'vidt_swin_nano_vkd.py'} <= folders
 
