@@ -27,9 +27,9 @@ class TokenMatchingDistiller(VkDDistiller):
 
     which is ViDT's ``loss_distil`` when the pairs are its token groups (the 4 [PATCH] levels and
     the body [DET] tokens with weight 1, the decoder's [DET] tokens of all 7 levels with weight
-    7: ``configs/_base_/distill/vidt_token_matching.py``). The ViDT paper writes the loss
-    without the square root and the weight 7; :class:`VkDDistiller` with the same pairs gives
-    that form. Each pair's term is logged as ``tm_<name>`` (not summed into the loss); pairs
+    7: ``configs/_base_/distill/vidt_token_matching.py``). The ViDT paper's equation is a
+    weighted sum of mean token distances without the square root; this class follows the
+    official code, released with ViDT's results. Each pair's term is logged as ``tm_<name>`` (not summed into the loss); pairs
     with other losses are added on their own, as in :class:`VkDDistiller`.
 
     Args:

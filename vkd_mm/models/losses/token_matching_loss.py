@@ -48,7 +48,7 @@ class TokenMatchingLoss(nn.Module):
     (``projector=None, teacher_norm=None``) is one group of ViDT's distillation. Under
     :class:`~vkd_mm.models.distillers.TokenMatchingDistiller` the terms of all such pairs are
     combined as the official code does; under :class:`~vkd_mm.models.distillers.VkDDistiller`
-    each term is added to the loss on its own (the ViDT paper's formula, a weighted sum).
+    each term is added to the loss on its own (a weighted sum, without the square root).
 
     Args:
         loss_weight (float): multiplies the term: the official code weights the decoder's
