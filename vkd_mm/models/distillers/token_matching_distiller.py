@@ -35,10 +35,10 @@ class TokenMatchingDistiller(VkDDistiller):
     Args:
         loss_weight (float): multiplies the square root (ViDT's ``--distil_loss_coef``).
             Default: 4.0.
-        **kwargs: the arguments of :class:`VkDDistiller`.
+        **kwargs: the arguments of :class:`VkDDistiller`, by keyword.
     """
 
-    def __init__(self, loss_weight: float = 4.0, **kwargs) -> None:
+    def __init__(self, *, loss_weight: float = 4.0, **kwargs) -> None:
         super().__init__(**kwargs)
         self.loss_weight = loss_weight
         self.token_keys = [pair.loss_key for pair in self.pairs.values()
