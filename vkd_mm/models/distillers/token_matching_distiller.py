@@ -29,8 +29,9 @@ class TokenMatchingDistiller(VkDDistiller):
     the body [DET] tokens with weight 1, the decoder's [DET] tokens of all 7 levels with weight
     7: ``configs/_base_/distill/vidt_token_matching.py``). The ViDT paper's equation is a
     weighted sum of mean token distances without the square root; this class follows the
-    official code, released with ViDT's results. Each pair's term is logged as ``tm_<name>`` (not summed into the loss); pairs
-    with other losses are added on their own, as in :class:`VkDDistiller`.
+    official code, released with ViDT's results. Each pair's term is logged as ``tm_<name>``
+    (not summed into the loss); pairs with other losses are added on their own, as in
+    :class:`VkDDistiller`.
 
     Args:
         loss_weight (float): multiplies the square root (ViDT's ``--distil_loss_coef``).
