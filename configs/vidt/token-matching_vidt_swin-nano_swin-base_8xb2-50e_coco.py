@@ -1,7 +1,7 @@
 # ViDT's token matching, ViDT Swin-nano <- ViDT Swin-base (150 e) on COCO: Table 3's baseline.
 # paper: Table 3, Swin-nano <- Swin-base, token matching, AP figure unknown (paper not read here)
 # differs: teacher Swin-base 150 e (50.4 AP) as in V_kD; ViDT's row (41.8 AP) had the 50 e one
-# differs: 8 x 2 images per step (V_kD's runs: 6 x 2)
+# differs: 8 x 2 images per step, as ViDT's runs (V_kD's README runs: 6 x 2)
 # ViDT's own distillation (configs/_base_/distill/vidt_token_matching.py): the V_kD token pairs
 # without projectors or normalisation, per group the mean L2 distance between tokens, the
 # decoder group x 7, then 4 x the square root of the sum (TokenMatchingDistiller). For ViDT's

@@ -1,7 +1,7 @@
 # ViDT's token matching, ViDT Swin-nano <- ViDT Swin-small (150 e) on COCO: Table 3's baseline.
 # paper: Table 3, Swin-nano <- Swin-small, token matching, AP figure unknown (paper not read here)
 # differs: teacher checkpoint assumed: ViDT's Swin-small 150 e (48.8 AP), as V_kD's example.sh
-# differs: 8 x 2 images per step (V_kD's runs: 6 x 2)
+# differs: 8 x 2 images per step, as ViDT's runs (V_kD's README runs: 6 x 2)
 # The Swin-base row's recipe (./token-matching_vidt_swin-nano_swin-base_8xb2-50e_coco.py) with
 # the Swin-small teacher, converted with
 #   python tools/convert_vidt_checkpoint.py vidt_small_150.pth \
