@@ -11,6 +11,7 @@ from mmengine.registry import DefaultScope
 from vkd_mm.registry import MODELS
 from .conftest import REPO_ROOT
 
+DISTILLERS = ('VkDDistiller', 'TokenMatchingDistiller')
 # the GAN configs (their teacher is a local CLIP path) are built in test_biggan.py, the
 # Fashion-MNIST ones (1-channel 28 x 28 input) in test_kd_fashion_mnist.py
 CONFIGS = sorted(p for p in glob.glob(osp.join(REPO_ROOT, 'configs/**/*.py'), recursive=True)
@@ -23,7 +24,7 @@ CONFIGS = sorted(p for p in glob.glob(osp.join(REPO_ROOT, 'configs/**/*.py'), re
 def test_config_builds(path):
     cfg = Config.fromfile(path)
     model = copy.deepcopy(cfg.model)
-    if model.get('type') == 'VkDDistiller':
+    if model.get('type') in DISTILLERS:
         model.teacher_ckpt = None
         for pair in model.get('logit_distill', []):
             if 'cost_matrix' in pair.loss:  # the cost file of a real run is not shipped
@@ -32,7 +33,7 @@ def test_config_builds(path):
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         built = MODELS.build(model)
     assert sum(p.numel() for p in built.parameters()) > 0
-    if model.get('type') == 'VkDDistiller':
+    if model.get('type') in DISTILLERS:
         assert len(built.pairs)
         assert not any(p.requires_grad for p in built.teacher.parameters())
         with torch.no_grad():
@@ -54,7 +55,7 @@ def demo_batch(student, scope, size, batch_size=4):
         data_samples=[DataSample().set_gt_label(i % num_classes) for i in range(batch_size)])
 
 
-DISTILL_CONFIGS = [p for p in CONFIGS if Config.fromfile(p).model.get('type') == 'VkDDistiller']
+DISTILL_CONFIGS = [p for p in CONFIGS if Config.fromfile(p).model.get('type') in DISTILLERS]
 
 
 @pytest.mark.parametrize('path', DISTILL_CONFIGS, ids=lambda p: osp.relpath(p, REPO_ROOT))

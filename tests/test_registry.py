@@ -72,6 +72,12 @@ def _distils(component) -> None:
     assert torch.isfinite(losses['loss_vkd_0'])
 
 
+def _matches_tokens(component) -> None:
+    losses = component(torch.randn(2, 4), mode='loss')
+    assert sorted(losses) == ['loss_task', 'loss_tm', 'tm_0']
+    assert torch.isfinite(losses['loss_tm'])
+
+
 def _named(attribute, value):
     def check(component) -> None:
         assert getattr(component, attribute) == value
@@ -97,11 +103,19 @@ COMPONENTS = {
     ('MODELS', 'KLDivergenceLoss'): (dict(), _compares_logits),
     ('MODELS', 'WKDLogitLoss'): (dict(cost_matrix=_cost_matrix()), _compares_logits_with_labels),
     ('MODELS', 'WKDFeatureLoss'): (dict(grid=2), _compares_features),
+    ('MODELS', 'TokenMatchingLoss'): (dict(), _compares_features),
     ('MODELS', 'VkDDistiller'): (dict(
         student=dict(type=TinyNet, width=8),
         teacher=dict(type=TinyNet, width=16),
         distill=[dict(student=dict(path='linear', channels=8),
                       teacher=dict(path='linear', channels=16))]), _distils),
+    ('MODELS', 'TokenMatchingDistiller'): (dict(
+        student=dict(type=TinyNet, width=8),
+        teacher=dict(type=TinyNet, width=8),
+        distill=[dict(student=dict(path='linear', channels=8),
+                      teacher=dict(path='linear', channels=8), projector=None,
+                      teacher_norm=None, loss=dict(type='TokenMatchingLoss'))]),
+                                           _matches_tokens),
     ('HOOKS', 'CosineLossWeightHook'): (dict(pairs=['0']), _named('pairs', ['0'])),
     ('HOOKS', 'ProjectorDiagnosticsHook'): (dict(interval=5), _named('interval', 5)),
     ('HOOKS', 'TeacherEvalHook'): (dict(), _named('prefix', 'teacher')),

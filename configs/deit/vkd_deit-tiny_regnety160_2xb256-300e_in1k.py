@@ -1,6 +1,14 @@
-# V_kD DeiT-Ti <- RegNetY-160 (paper 78.3 %), the official code's recipe; differs: projector wd 0.
+# V_kD DeiT-Ti <- RegNetY-160 on ImageNet, the official code's recipe at 2 x 256 images.
+# paper: Table 1, DeiT-Ti <- RegNetY-160, V_kD, top-1 78.3
+# paper: Table 6, DeiT-Ti, orthogonal projector + layer norm, top-1 figure unknown (not read here)
+# differs: projector: the paper's exp map here; the official code uses torch's Householder map
+# differs: projector not weight-decayed; the official one is decayed, which zeroes it in 1 step
+# differs: batch 2 x 256 = 512; 78.3 is from the official 2 x 512 = 1024 (scripts/train.sh),
+# which is vkd_deit-tiny_regnety160_2xb512-300e_in1k.py
+# differs: fp32; the official code trains under fp16 autocast (tools/train.py --amp for that)
 # (The official projector, torch's orthogonal parametrisation, is zeroed after one AdamW step:
-# weight decay moves its -1 diagonal to -0.999975 and .int() truncates it to 0.)
+# weight decay moves its -1 diagonal to -0.999975 and .int() truncates it to 0. The official
+# single-GPU run, 1 x 512 = 512 images as here, gave 79.2.)
 # - student: the official code's DeiT-Ti (co-advise conv stem, mean-of-patches distillation token,
 #   vkd_mm.hosts.mmpretrain.conv_stem_deit); the class head learns from the labels
 #   (cross-entropy with label smoothing under Mixup/CutMix), the distillation head from the

@@ -5,4 +5,6 @@ _base_ = ['./vidt_swin-nano_8xb2-50e_coco.py']
 model = dict(
     backbone=dict(
         arch='tiny',
-        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/swin_tiny_patch4_window7_224.pth')))
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='checkpoints/swin_tiny_patch4_window7_224.pth')))

@@ -4,16 +4,16 @@
 # teacher feature under a per-sample layer norm (the official code's target), smooth-L1. A DeiT
 # student's feature is the mean of its patch tokens after the final norm (class and distillation
 # tokens skipped). The `*_linear` rows swap in an unconstrained linear projector (the paper's
-# Fig. 5 baseline).
+# Fig. 5 baseline); the `*_nonorm` rows leave the teacher feature unnormalised (Table 6).
 
 
-def _pair(name, student, teacher, projector, **loss):
+def _pair(name, student, teacher, projector, normalise=True, **loss):
     return dict(
         name=name,
         student=student,
         teacher=teacher,
         projector=projector,
-        teacher_norm=dict(type='SampleLayerNorm'),
+        teacher_norm=dict(type='SampleLayerNorm') if normalise else None,
         loss=dict(type='VkDLoss', mode='smooth_l1', **loss, loss_weight=1.0))
 
 
@@ -36,6 +36,10 @@ def _rows():
         toy_deit_linear=_pair('repr', _tokens(192), toy_teacher, linear, beta=1.0),
         # DeiT-Ti (192-d) / DeiT-S (384-d) <- the pooled final RegNetY-160 feature (3024-d)
         deit_tiny=_pair('repr', _tokens(192), regnety160, orthogonal, beta=1.0),
+        # the Table 6 ablation on DeiT-Ti: {orthogonal, linear} x {layer norm, none}
+        deit_tiny_nonorm=_pair('repr', _tokens(192), regnety160, orthogonal, False, beta=1.0),
+        deit_tiny_linear=_pair('repr', _tokens(192), regnety160, linear, beta=1.0),
+        deit_tiny_linear_nonorm=_pair('repr', _tokens(192), regnety160, linear, False, beta=1.0),
         deit_small=_pair('repr', _tokens(384), regnety160, orthogonal, beta=1.0))
 
 

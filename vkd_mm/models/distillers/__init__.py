@@ -1,5 +1,6 @@
 from .distill_pair import DistillPair
 from .feature_source import FeatureSource
+from .token_matching_distiller import TokenMatchingDistiller
 from .vkd_distiller import VkDDistiller
 
-__all__ = ['VkDDistiller', 'DistillPair', 'FeatureSource']
+__all__ = ['VkDDistiller', 'TokenMatchingDistiller', 'DistillPair', 'FeatureSource']

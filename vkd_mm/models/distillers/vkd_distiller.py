@@ -187,16 +187,31 @@ class VkDDistiller(BaseModel):
         raise ValueError(f'invalid mode {mode!r}; expected "loss", "predict" or "tensor"')
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
-        """The student's own losses plus ``loss_<kind>_<name>`` for every pair."""
+        """The student's own losses plus ``loss_<kind>_<name>`` for every pair (as
+        :meth:`combine_pair_losses` returns them)."""
         losses, student_feats = self.forward_student(inputs, data_samples)
         teacher_feats = self.forward_teacher(inputs, data_samples)
         distill_losses = self.loss_pairs(student_feats, teacher_feats, data_samples)
         self._check_finite(distill_losses, inputs, student_feats, teacher_feats)
-        for name, loss in distill_losses.items():
+        for name, loss in self.combine_pair_losses(distill_losses).items():
             if name in losses:
                 raise ValueError(f'the student already returns a loss named {name!r}')
             losses[name] = loss
         return losses
+
+    def combine_pair_losses(self,
+                            pair_losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """The pairs' terms as they enter the student's loss dict: each on its own here; a
+        subclass may combine them (:class:`TokenMatchingDistiller`).
+
+        Args:
+            pair_losses (dict): :attr:`DistillPair.loss_key` -> scalar, as
+                :meth:`loss_pairs` returns them, checked finite.
+
+        Returns:
+            dict: the entries to add; MMEngine sums the keys that contain ``loss``.
+        """
+        return pair_losses
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
