@@ -1,4 +1,5 @@
-# Table 6 ablation on the DeiT-style student: the orthogonal projector, no teacher normalisation.
+# The DeiT-style student, the paper's projector x normalisation ablation: the orthogonal projector,
+# no teacher normalisation.
 _base_ = ['./_base_/distill_deit-cs-d64-l4-p7_resnet18-w8.py']
 
 model = {{_base_.deit_pairs.deit_vkd_nonorm}}

@@ -4,7 +4,7 @@
 # tokens after the last norm, 64-d) against the teacher's (64-d); logits: the 10 class logits
 # (the ViT's class-token head). The DeiT-style student's rows all keep DeiT's distillation
 # (KL at T=1 between its distillation head and the teacher's logits, as in configs/deit/) and
-# add the feature term of the paper's Table 6 ablation on the mean of its 16 patch tokens after
+# add the feature term of the paper's DeiT ablation of projector and normalisation on the mean of its 16 patch tokens after
 # the last norm (class and distillation tokens skipped).
 
 
