@@ -45,16 +45,22 @@ class FeatureNormalizer(nn.Module):
         None."""
         return None
 
+    def warn_once(self, reason: str) -> None:
+        """Warn, the first time only, that a batch is too small: ``reason`` ('got ...')."""
+        if self._warned:
+            return
+        self._warned = True
+        name = type(self).__name__
+        who = name if self.owner == name else f'{self.owner}: {name}'
+        warnings.warn(f'{who} {reason} (warned once)', DegenerateStatisticsWarning,
+                      stacklevel=3)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Args: x (Tensor): (B, C), (B, N, C) or (B, C, H, W). Returns: Tensor: same shape, fp32."""
         tokens, shape = to_tokens(x)
         if not self._warned:
             reason = self.degenerate(*tokens.shape)
             if reason is not None:
-                self._warned = True
-                name = type(self).__name__
-                who = name if self.owner == name else f'{self.owner}: {name}'
-                warnings.warn(f'{who} {reason} (warned once)', DegenerateStatisticsWarning,
-                              stacklevel=2)
+                self.warn_once(reason)
         with torch.autocast(device_type=x.device.type, enabled=False):
             return from_tokens(self.normalize_tokens(tokens.float()), shape)
