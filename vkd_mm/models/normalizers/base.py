@@ -2,9 +2,10 @@
 
 The paper normalises the teacher's features before the student is matched to them: with
 standardisation for discriminative tasks (:mod:`.standardize`) and with whitening for generative
-ones (:mod:`.whiten`). Every normaliser takes (B, C), (B, N, C) or (B, C, H, W), treats the tokens
-of the whole batch as samples of a C-dimensional feature, returns the same layout, and computes
-in float32 (float64 for the eigendecomposition) even under autocast. None has learnable
+ones (:mod:`.sample_whiten`, the paper's; :mod:`.whiten`, of the channels). Every normaliser
+takes (B, C), (B, N, C) or (B, C, H, W), treats the tokens of the whole batch as samples of a
+C-dimensional feature, returns the same layout, and computes in float32 (float64 for the
+eigendecompositions) even under autocast. None has learnable
 parameters; only :class:`RunningWhiten` keeps statistics (buffers, saved in checkpoints).
 
 A normaliser with batch statistics warns once (:class:`DegenerateStatisticsWarning`) when a
