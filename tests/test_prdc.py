@@ -1,9 +1,15 @@
 """Precision / recall / density / coverage: the pure function on a hand-worked example, and the
 MMagic metric built by its bare name in the mmagic scope. The metric in a real evaluation loop
 is run by tests/test_biggan.py (every GAN config evaluates it)."""
+import pickle
+
+import numpy as np
 import pytest
 import torch
+from mmagic.models import DataPreprocessor
+from mmagic.registry import METRICS
 from mmengine.registry import DefaultScope
+from torch import nn
 
 from vkd_mm.hosts.mmagic import PrecisionRecallDensityCoverage, prdc
 from vkd_mm.hosts.mmagic.prdc import knn_radii
@@ -71,7 +77,6 @@ def test_bad_inputs_name_the_problem():
 
 
 def test_metric_builds_from_the_mmagic_registry(tmp_path):
-    from mmagic.registry import METRICS
     inception = save_tiny_inception(str(tmp_path / 'inception.pt'))
     with DefaultScope.overwrite_default_scope('mmagic'):
         metric = METRICS.build(dict(type='PrecisionRecallDensityCoverage', fake_nums=16,
@@ -79,3 +84,29 @@ def test_metric_builds_from_the_mmagic_registry(tmp_path):
     assert isinstance(metric, PrecisionRecallDensityCoverage) and metric.k == 5
     images = torch.randint(0, 256, (3, 3, 32, 32)).float()
     assert metric.forward_inception(images).shape == (3, 16)
+
+
+def metric_with_cached_reals(tmp_path, state):
+    """The metric prepared from an ``inception_pkl`` holding ``state`` (no dataloader needed)."""
+    pkl = str(tmp_path / 'reals.pkl')
+    with open(pkl, 'wb') as file:
+        pickle.dump(state, file)
+    metric = PrecisionRecallDensityCoverage(
+        fake_nums=4, k=1, inception_path=save_tiny_inception(str(tmp_path / 'inception.pt')),
+        inception_pkl=pkl)
+    module = nn.Module()
+    module.data_preprocessor = DataPreprocessor()
+    metric.prepare(module, None)
+    return metric
+
+
+def test_metric_scores_the_fakes_against_the_cached_real_features(tmp_path):
+    metric = metric_with_cached_reals(tmp_path, dict(raw_feature=REAL.float().numpy()))
+    fakes = list(FAKE.float().split(1))  # what ``process`` collects: (1, D) per image
+    result = metric.compute_metrics(fakes)
+    assert result == pytest.approx(dict(precision=0.75, recall=1.0, density=1.25, coverage=0.6))
+
+
+def test_a_cache_without_raw_features_is_refused(tmp_path):
+    with pytest.raises(ValueError, match='holds no raw Inception features.*its own'):
+        metric_with_cached_reals(tmp_path, dict(real_mean=np.zeros(2), real_cov=np.eye(2)))
