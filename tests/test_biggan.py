@@ -79,7 +79,7 @@ def test_vkd_term_has_kd_dlgans_scale():
     torch.testing.assert_close(student.grad.norm(dim=1), torch.full((50, ), 10 / 50))
     for path in GAN_CONFIGS:
         model = Config.fromfile(path).model
-        if model.get('teacher') is not None:
+        if model.get('teacher') is not None and not osp.basename(path).startswith('fitnet'):
             assert model.kd_loss == dict(type='L2DistanceLoss', loss_weight=10.0), path
 
 
@@ -106,11 +106,18 @@ def test_gan_config_builds(path):
     with DefaultScope.overwrite_default_scope('mmagic'):
         model = MODELS.build(with_tiny_teacher(cfg.model))
     assert model.discriminator.num_classes == (100 if 'cifar100' in name else 10)
-    if name.startswith('vkd'):
+    if name.startswith(('vkd', 'fitnet', 'kddlgan')):
         assert model.teacher is not None
         assert not any(k.startswith('teacher') for k in model.state_dict())
-        assert type(model.vkd_pair.teacher_norm).__name__ == ('BatchWhiten' if 'whiten' in name
-                                                      else 'Identity')
+        norm = ('BatchSampleWhiten' if 'whiten' in name else
+                'SampleLayerNorm' if name.startswith('vkd-std') else 'Identity')
+        assert type(model.vkd_pair.teacher_norm).__name__ == norm
+        projector = ('LinearProjector' if name.startswith('fitnet') else
+                     'Identity' if name.startswith('kddlgan') else 'OrthogonalProjector')
+        assert type(model.discriminator.projector).__name__ == projector
+        assert model.kd_cross_terms == name.startswith('kddlgan')
+    else:
+        assert model.teacher is None
 
 
 def test_train_pipeline_flips_and_packs():
@@ -142,8 +149,8 @@ def toy_run_cfg(path, toy_cifar, work_dir, inception, max_iters=8, kd_steps=None
         cfg[loader].update(batch_size=8, num_workers=0, persistent_workers=False)
     for metric in cfg.val_evaluator.metrics:
         metric.update(inception_path=inception, fake_nums=16)
-        if metric.type == 'FrechetInceptionDistance':
-            metric.inception_pkl = osp.join(work_dir, 'real_stats.pkl')
+        if metric.type in ('FrechetInceptionDistance', 'PrecisionRecallDensityCoverage'):
+            metric.inception_pkl = osp.join(work_dir, f'real_{metric.prefix}.pkl')
     cfg.test_evaluator = cfg.val_evaluator
     cfg.train_cfg.update(max_iters=max_iters, val_interval=max_iters)
     cfg.default_hooks.checkpoint.interval = max_iters
@@ -170,9 +177,74 @@ def test_vkd_whitened_run_trains_logs_and_evaluates(toy_cifar, inception, tmp_pa
     assert not torch.allclose(before, after)
     eye = torch.eye(after.shape[1])
     assert (after.t() @ after - eye).abs().max() < 1e-4
-    # FID / IS through MMagic's metrics (stand-in inception) at the end of training
+    # FID / IS / PRDC through MMagic's evaluation (stand-in inception) at the end of training:
+    # 16 fakes against the 20 real test images
     assert any(k.startswith('val/FID-10k') for k in scalars)
     assert any(k.startswith('val/IS-10k') for k in scalars)
+    for key in ('precision', 'recall', 'density', 'coverage'):
+        value = scalars[f'val/PRDC-10k/{key}'].current()
+        # shares lie in [0, 1]; density at most 20 / k (a fake inside all 20 real balls)
+        assert 0 <= value <= (20 / 5 if key == 'density' else 1), key
+    assert osp.isfile(osp.join(str(tmp_path), 'real_PRDC-10k.pkl'))
+
+
+@pytest.mark.parametrize('path', GAN_CONFIGS, ids=lambda p: osp.basename(p))
+def test_gan_config_takes_a_training_step(path):
+    """One ``train_step`` of the config's model (stand-in teacher, widths 16) with the config's
+    optimisers on a batch of 4 toy images through the config's pipeline: a discriminator and a
+    generator update (D steps set to 1), every loss finite."""
+    from mmcv.transforms import Compose
+    from mmengine.dataset import pseudo_collate
+    from mmengine.logging import MessageHub
+    from mmengine.optim import build_optim_wrapper
+    cfg = Config.fromfile(path)
+    model_cfg = with_tiny_teacher(cfg.model)
+    model_cfg.generator.base_channels = model_cfg.discriminator.base_channels = 16
+    model_cfg.discriminator_steps = 1
+    MessageHub.get_current_instance().update_info('iter', 0)
+    with DefaultScope.overwrite_default_scope('mmagic'):
+        model = MODELS.build(model_cfg)
+        optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+        pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
+        batch = pseudo_collate([
+            pipeline(dict(gt=np.random.randint(0, 256, (32, 32, 3), dtype=np.uint8),
+                          gt_label=label, gt_channel_order='RGB')) for label in range(4)])
+        log_vars = model.train_step(batch, optim_wrapper)
+    assert 'loss_disc_real' in log_vars and 'loss_gen' in log_vars
+    if model.teacher is not None:
+        assert 'loss_vkd_real' in log_vars and 'loss_vkd_fake' in log_vars
+    assert all(torch.isfinite(torch.as_tensor(v)).all() for v in log_vars.values()), log_vars
+
+
+def test_cross_terms_pull_both_halves_to_each_teacher_feature():
+    """KD-DLGAN: loss_vkd_real = d(s_real, t_real) + d(s_fake, t_real), likewise for fake."""
+    cfg = Config.fromfile(osp.join(
+        REPO_ROOT, 'configs/biggan/kddlgan-diffaug-biggan_1xb50_cifar10-10p-32x32.py'))
+    with DefaultScope.overwrite_default_scope('mmagic'):
+        model = MODELS.build(with_tiny_teacher(cfg.model))
+    torch.manual_seed(0)
+    images, projected = torch.randn(8, 3, 32, 32), torch.randn(8, 512)
+    losses = model.vkd_losses(images, projected, ('fake', 'real'))
+    fake_t, real_t = model.teacher_features(images).chunk(2)
+    fake_s, real_s = projected.chunk(2)
+
+    def distance(a, b):
+        return 10 * (a - b).norm(dim=1).mean()
+
+    torch.testing.assert_close(losses['loss_vkd_real'],
+                               distance(real_s, real_t) + distance(fake_s, real_t))
+    torch.testing.assert_close(losses['loss_vkd_fake'],
+                               distance(fake_s, fake_t) + distance(real_s, fake_t))
+    model.kd_cross_terms = False
+    torch.testing.assert_close(model.vkd_losses(images, projected, ('fake', 'real'))[
+        'loss_vkd_real'], distance(real_s, real_t))
+
+
+def test_no_projector_needs_the_teacher_width():
+    from vkd_mm.hosts.mmagic import VkDBigGANDiscriminator
+    with pytest.raises(ValueError, match='kd_channels=256 but teacher_channels=512'):
+        VkDBigGANDiscriminator(input_scale=32, num_classes=10, base_channels=16, kd_channels=256,
+                               projector=None)
 
 
 def test_kd_steps_pick_where_the_term_goes(toy_cifar, inception, tmp_path):

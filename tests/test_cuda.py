@@ -12,7 +12,8 @@ from mmengine.runner import Runner
 from torch import nn
 from torch.utils.data import Dataset
 
-from vkd_mm.models import BatchWhiten, OrthogonalProjector, VkDLoss, WKDLogitLoss
+from vkd_mm.models import (BatchSampleWhiten, BatchWhiten, OrthogonalProjector, VkDLoss,
+                           WKDLogitLoss)
 from vkd_mm.models.ops import sinkhorn_distance
 from vkd_mm.models.projectors import ORTHOGONAL_MAPS
 from vkd_mm.registry import MODELS
@@ -89,6 +90,15 @@ def test_batch_whiten_on_cuda_under_autocast_gives_identity_covariance():
     covariance = centred.t() @ centred / (y.shape[0] - 1)
     torch.testing.assert_close(covariance, torch.eye(16, dtype=torch.float64, device='cuda'),
                                atol=1e-4, rtol=0)
+
+
+def test_batch_sample_whiten_on_cuda_under_autocast_gives_identity_gram():
+    x = (torch.randn(50, 512) * torch.linspace(0.1, 4.0, 512) + 3.0).cuda()
+    with torch.autocast('cuda', dtype=torch.bfloat16):
+        y = BatchSampleWhiten()(x)
+    assert y.dtype == torch.float32 and y.is_cuda
+    torch.testing.assert_close(y @ y.t(), torch.eye(50, device='cuda'), atol=1e-5, rtol=0)
+    torch.testing.assert_close(y.cpu(), BatchSampleWhiten()(x.cpu()), atol=1e-5, rtol=0)
 
 
 class TinyConvClassifier(BaseModel):

@@ -98,6 +98,7 @@ COMPONENTS = {
     ('MODELS', 'SampleLayerNorm'): (dict(), _normalises),
     ('MODELS', 'BatchStandardize'): (dict(), _normalises),
     ('MODELS', 'BatchWhiten'): (dict(), _normalises),
+    ('MODELS', 'BatchSampleWhiten'): (dict(), _normalises),
     ('MODELS', 'RunningWhiten'): (dict(channels=8), _normalises),
     ('MODELS', 'VkDLoss'): (dict(), _compares_features),
     ('MODELS', 'KLDivergenceLoss'): (dict(), _compares_logits),

@@ -1,12 +1,14 @@
-"""Short data-limited BigGAN runs on toy CIFAR-format shapes: the DiffAugment baseline, + V_kD,
-and + V_kD with teacher whitening, then a diversity statistic of each generator's samples.
+"""Short data-limited BigGAN runs on toy CIFAR-format shapes: the DiffAugment baseline and + V_kD
+with the teacher features as they are, standardised and whitened, then diversity statistics of
+each generator's samples.
 
 No weights can be downloaded here, so the teacher is a randomly initialised CLIP-architecture
-image tower (a stand-in with CLIP ViT-B/32's 512-d output), and the statistic uses a second,
+image tower (a stand-in with CLIP ViT-B/32's 512-d output), and the statistics use a second,
 independently initialised one: the mean pairwise cosine similarity of the encoder features of
 ``--samples`` EMA-generator images (lower = more diverse), next to the same statistic for real
-training images. Each run uses the shipped CIFAR-10 10 % configs with toy data, narrower
-networks and ``--iters`` MMagic iterations (one D step each; G every 4th).
+training images, and the precision, recall, density and coverage (k = 5) of those features
+against as many real training images. Each run uses the shipped CIFAR-10 10 % configs with toy
+data, narrower networks and ``--iters`` MMagic iterations (one D step each; G every 4th).
 
 Usage: python tools/toy_gan_diversity.py [--iters 200] [--samples 200] [--work-dir ...]
 """
@@ -21,12 +23,14 @@ from mmengine.runner import Runner
 
 import vkd_mm  # noqa: F401
 from vkd_mm.datasets import make_toy_cifar
-from vkd_mm.hosts.mmagic import CIFAR10Subset
+from vkd_mm.hosts.mmagic import CIFAR10Subset, prdc
 from vkd_mm.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 VARIANTS = (('DiffAugment baseline', 'diffaug-biggan_1xb50_cifar10-10p-32x32.py'),
             ('+ V_kD (no normalisation)', 'vkd-diffaug-biggan_1xb50_cifar10-10p-32x32.py'),
+            ('+ V_kD, standardised teacher',
+             'vkd-std-diffaug-biggan_1xb50_cifar10-10p-32x32.py'),
             ('+ V_kD, whitened teacher', 'vkd-whiten-diffaug-biggan_1xb50_cifar10-10p-32x32.py'))
 
 
@@ -59,13 +63,17 @@ def run_cfg(config, data_prefix, work_dir, iters):
     return cfg
 
 
-def mean_pairwise_cosine(encoder, images):
-    """Mean cosine similarity over all pairs i != j of the encoder features of images in
-    [-1, 1] (BGR, as the GAN makes them)."""
+def encode(encoder, images):
+    """Encoder features (N, 512) of images in [-1, 1] (BGR, as the GAN makes them)."""
     with torch.no_grad():
-        features = F.normalize(encoder(images), dim=1)
+        return encoder(images)
+
+
+def mean_pairwise_cosine(features):
+    """Mean cosine similarity over all pairs i != j of the features (N, D)."""
+    features = F.normalize(features, dim=1)
     similarity = features @ features.t()
-    count = len(images)
+    count = len(features)
     return ((similarity.sum() - similarity.diagonal().sum()) / (count * (count - 1))).item()
 
 
@@ -85,8 +93,8 @@ def main():
                          pipeline=[])
     real_imgs = torch.stack([torch.from_numpy(real[i]['gt'][:, :, ::-1].copy())
                              for i in range(args.samples)]).permute(0, 3, 1, 2)
-    rows = [('real training images', mean_pairwise_cosine(encoder,
-                                                           real_imgs.float() / 127.5 - 1))]
+    real_features = encode(encoder, real_imgs.float() / 127.5 - 1)
+    rows = [('real training images', mean_pairwise_cosine(real_features), None)]
     for name, config in VARIANTS:
         runner = Runner.from_cfg(run_cfg(config, data_prefix, osp.join(work, config[:-3]),
                                          args.iters))
@@ -97,13 +105,20 @@ def main():
             noise = torch.randn(args.samples, 128)
             labels = torch.randint(0, 10, (args.samples, ))
             fakes = model.generator_ema(noise, label=labels)
-        rows.append((name, mean_pairwise_cosine(encoder, fakes)))
+        fake_features = encode(encoder, fakes)
+        rows.append((name, mean_pairwise_cosine(fake_features),
+                     prdc(real_features, fake_features, k=5)))
     print(f'\nToy CIFAR-format shapes ({args.train_images} training images), {args.iters} '
-          f'iterations per run; mean pairwise cosine similarity of {args.samples} samples '
-          'under an independent random CLIP-architecture encoder (lower = more diverse):')
-    print('| images | mean pairwise cosine |\n|---|---|')
-    for name, value in rows:
-        print(f'| {name} | {value:.4f} |')
+          f'iterations per run; under an independent random CLIP-architecture encoder, the mean '
+          f'pairwise cosine similarity of {args.samples} samples (lower = more diverse) and '
+          f'their precision / recall / density / coverage (k = 5) against {args.samples} '
+          'training images:')
+    print('| images | mean pairwise cosine | precision | recall | density | coverage |\n'
+          '|---|---|---|---|---|---|')
+    for name, value, scores in rows:
+        columns = ['-'] * 4 if scores is None else [
+            f'{scores[key]:.3f}' for key in ('precision', 'recall', 'density', 'coverage')]
+        print(f'| {name} | {value:.4f} | ' + ' | '.join(columns) + ' |')
 
 
 if __name__ == '__main__':

@@ -8,10 +8,10 @@ MMDetection, MMPretrain or MMagic register when a config of that scope is built:
 """
 from .engine import CategoryCostLoop
 from .hooks import CosineLossWeightHook, ProjectorDiagnosticsHook
-from .models import (BatchStandardize, BatchWhiten, ConvBottleneckProjector, KLDivergenceLoss,
-                     LinearProjector, MLPProjector, OrthogonalProjector, ProjectorEnsemble,
-                     RunningWhiten, SampleLayerNorm, VkDDistiller, VkDLoss, WKDFeatureLoss,
-                     WKDLogitLoss)
+from .models import (BatchSampleWhiten, BatchStandardize, BatchWhiten, ConvBottleneckProjector,
+                     KLDivergenceLoss, LinearProjector, MLPProjector, OrthogonalProjector,
+                     ProjectorEnsemble, RunningWhiten, SampleLayerNorm, VkDDistiller, VkDLoss,
+                     WKDFeatureLoss, WKDLogitLoss)
 from .registry import register_host_modules
 from .version import __version__
 
@@ -19,7 +19,8 @@ register_host_modules()
 
 __all__ = [
     '__version__', 'OrthogonalProjector', 'LinearProjector', 'MLPProjector', 'ProjectorEnsemble',
-    'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'RunningWhiten', 'VkDLoss',
+    'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'BatchSampleWhiten', 'RunningWhiten',
+    'VkDLoss',
     'VkDDistiller', 'ProjectorDiagnosticsHook', 'CosineLossWeightHook', 'CategoryCostLoop',
     'WKDLogitLoss', 'WKDFeatureLoss', 'KLDivergenceLoss', 'ConvBottleneckProjector'
 ]

@@ -48,7 +48,7 @@ HOST_MODULES: Tuple[Tuple[str, str, Tuple[str, ...]], ...] = (
 
 # The registries of ``<host>.registry`` whose first look-up imports the host's package: those its
 # components register into (a host that registers, say, a transform adds 'TRANSFORMS').
-HOST_REGISTRIES: Tuple[str, ...] = ('MODELS', 'DATASETS')
+HOST_REGISTRIES: Tuple[str, ...] = ('MODELS', 'DATASETS', 'METRICS')
 
 
 class _CallbackLoader(Loader):

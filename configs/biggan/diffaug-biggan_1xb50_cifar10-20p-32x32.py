@@ -1,6 +1,7 @@
-# KD-DLGAN's DiffAugment + LeCam BigGAN baseline (no KD), CIFAR-10 at 20 %; same recipe on MMagic.
-# 20 % of the training images (KD-DLGAN's seeded subset), 250000 generator steps
-# (= 1000000 MMagic iterations).
+# paper: Table 4, CIFAR-10 20 % data, DA row (DiffAugment + LeCam, no KD), FID: not transcribed
+# differs: nothing known (KD-DLGAN's recipe on MMagic's BigGAN)
+# KD-DLGAN's DiffAugment + LeCam BigGAN baseline (no KD), CIFAR-10 20 % of the training images
+# (KD-DLGAN's seeded subset), 250000 generator steps (= 1000000 MMagic iterations).
 _base_ = ['./_base_/diffaug-biggan_1xb50_cifar-32x32.py']
 
 train_dataloader = dict(dataset=dict(subset_ratio=0.2))

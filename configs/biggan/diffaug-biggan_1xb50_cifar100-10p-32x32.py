@@ -1,6 +1,8 @@
-# KD-DLGAN's DiffAugment + LeCam BigGAN baseline (no KD), CIFAR-100 at 10 %; same recipe on MMagic.
-# 10 % of the training images (KD-DLGAN's seeded subset), 125000 generator steps
-# (= 500000 MMagic iterations).
+# paper: Table 4, CIFAR-100 10 % data, DA row (DiffAugment + LeCam, no KD), FID: not transcribed
+# paper: Table 5, CIFAR-100 10 % data, DA row, FID: not transcribed
+# differs: nothing known (KD-DLGAN's recipe on MMagic's BigGAN)
+# KD-DLGAN's DiffAugment + LeCam BigGAN baseline (no KD), CIFAR-100 10 % of the training images
+# (KD-DLGAN's seeded subset), 125000 generator steps (= 500000 MMagic iterations).
 _base_ = ['./_base_/diffaug-biggan_1xb50_cifar100-32x32.py']
 
 train_dataloader = dict(dataset=dict(subset_ratio=0.1))

@@ -1,5 +1,6 @@
 """BigGAN distillation for MMagic: the generator and discriminator, DiffAugment, the frozen
-image teacher, the L2 feature loss, and CIFAR with KD-DLGAN's seeded subsets."""
+image teacher, the L2 feature loss, CIFAR with KD-DLGAN's seeded subsets, and the precision /
+recall / density / coverage metric."""
 from vkd_mm.hosts import require_host_libraries
 
 require_host_libraries(__name__)
@@ -9,10 +10,11 @@ from .diff_augment import DiffAugment  # noqa: E402
 from .discriminator import VkDBigGANDiscriminator  # noqa: E402
 from .image_teacher import CLIPImageEncoder, FrozenImageTeacher  # noqa: E402
 from .kd_loss import L2DistanceLoss  # noqa: E402
+from .prdc import PrecisionRecallDensityCoverage, prdc  # noqa: E402
 from .vkd_biggan import LeCamRegularizer, VkDBigGAN  # noqa: E402
 
 __all__ = [
     'DiffAugment', 'VkDBigGANDiscriminator', 'CLIPImageEncoder', 'FrozenImageTeacher',
     'LeCamRegularizer', 'VkDBigGAN', 'L2DistanceLoss', 'CIFAR10Subset', 'CIFAR100Subset',
-    'subset_indices'
+    'subset_indices', 'PrecisionRecallDensityCoverage', 'prdc'
 ]

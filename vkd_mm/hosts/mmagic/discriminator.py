@@ -24,7 +24,9 @@ class VkDBigGANDiscriminator(BigGANDiscriminator):
         kd_channels (int): width of the student embedding. Default: 512.
         kd_hidden_channels (int): hidden width of ``kd_head``. Default: 1024.
         teacher_channels (int): width of the teacher feature. Default: 512 (CLIP ViT-B/32).
-        projector (dict): projector config; channels are filled in. Default: OrthogonalProjector.
+        projector (dict, optional): projector config; channels are filled in. None: no
+            projector (KD-DLGAN's own distillation), which needs ``kd_channels`` equal to
+            ``teacher_channels``. Default: OrthogonalProjector.
         **kwargs: :class:`BigGANDiscriminator` arguments.
     """
 
@@ -32,7 +34,7 @@ class VkDBigGANDiscriminator(BigGANDiscriminator):
                  kd_channels: int = 512,
                  kd_hidden_channels: int = 1024,
                  teacher_channels: int = 512,
-                 projector: Optional[dict] = None,
+                 projector: Optional[dict] = dict(type='OrthogonalProjector'),
                  **kwargs) -> None:
         super().__init__(**kwargs)
         feat_channels = self.arch['out_channels'][-1]
@@ -45,8 +47,12 @@ class VkDBigGANDiscriminator(BigGANDiscriminator):
 
         self.kd_head = nn.Sequential(linear(feat_channels, kd_hidden_channels),
                                      linear(kd_hidden_channels, kd_channels))
-        projector = dict(projector or dict(type='OrthogonalProjector'))
-        self.projector = MODELS.build(
+        self.teacher_channels = teacher_channels
+        if projector is None and kd_channels != teacher_channels:
+            raise ValueError(f'without a projector the embedding must have the teacher width: '
+                             f'kd_channels={kd_channels} but teacher_channels='
+                             f'{teacher_channels}; set them equal or give a projector')
+        self.projector = nn.Identity() if projector is None else MODELS.build(
             dict(projector, in_channels=kd_channels, out_channels=teacher_channels))
 
     def forward(self,

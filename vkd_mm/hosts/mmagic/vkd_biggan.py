@@ -70,7 +70,11 @@ class VkDBigGAN(BigGAN):
                           `-> frozen teacher -> teacher_norm -> t_real, t_fake
         loss_vkd_real = kd_loss(s_real, t_real), loss_vkd_fake = kd_loss(s_fake, t_fake)
 
-    Generator step: ``-D(DiffAugment(G(z)))``, plus ``loss_vkd_fake`` when ``kd_steps``
+    With ``kd_cross_terms`` each teacher feature also pulls the other half's embedding, as
+    KD-DLGAN's aggregated distillation does (its ``TripletLoss_reverse``):
+    loss_vkd_real = kd_loss(s_real, t_real) + kd_loss(s_fake, t_real), and likewise for fake.
+
+    Generator step: ``-D(DiffAugment(G(z)))``, plus ``loss_vkd_gen_fake`` when ``kd_steps``
     includes 'generator'. Real and fake are normalised separately, each over its batch.
 
     The teacher is kept out of the module tree: it is not in checkpoints, not in DDP's
@@ -81,12 +85,14 @@ class VkDBigGAN(BigGAN):
             DiffAugment baseline.
         teacher_norm (dict, optional): normaliser of the teacher features, held with
             ``kd_loss`` by the :class:`DistillPair` ``vkd_pair``. Default:
-            ``BatchWhiten`` (Ledoit-Wolf shrinkage, since the batch of 50 is smaller than the
-            512 channels); None for no normalisation.
+            ``BatchSampleWhiten`` (the paper's whitening: the 50 features of a batch made
+            unit-norm and mutually orthogonal); None for no normalisation.
         kd_loss (dict): the V_kD loss. Default: ``L2DistanceLoss(loss_weight=10.0)``, the
             distance and weight of KD-DLGAN, which the V_kD author's runs build on.
         kd_steps (Sequence[str]): steps that get the V_kD term: 'discriminator' and/or
             'generator'. Default: ('discriminator', ) as the V_kD author's loop.
+        kd_cross_terms (bool): in the discriminator step, each teacher feature also pulls the
+            other half's embedding (KD-DLGAN). Default: False.
         diff_augment (dict, optional): DiffAugment config; None disables it.
         lecam (dict, optional): :class:`LeCamRegularizer` arguments; None disables it.
         **kwargs: :class:`BigGAN` arguments (generator, discriminator, steps, EMA, ...).
@@ -95,9 +101,10 @@ class VkDBigGAN(BigGAN):
     def __init__(self,
                  *args,
                  teacher: Optional[dict] = None,
-                 teacher_norm: Optional[dict] = dict(type='BatchWhiten'),
+                 teacher_norm: Optional[dict] = dict(type='BatchSampleWhiten'),
                  kd_loss: dict = dict(type='L2DistanceLoss', loss_weight=10.0),
                  kd_steps: Sequence[str] = ('discriminator', ),
+                 kd_cross_terms: bool = False,
                  diff_augment: Optional[dict] = dict(type='DiffAugment'),
                  lecam: Optional[dict] = None,
                  **kwargs) -> None:
@@ -106,6 +113,7 @@ class VkDBigGAN(BigGAN):
         if unknown:
             raise ValueError(f'kd_steps {sorted(unknown)} unknown; choose from {_STEPS}')
         self.kd_steps = tuple(kd_steps)
+        self.kd_cross_terms = kd_cross_terms
         # a list keeps the teacher out of state_dict(), parameters() and DDP
         self._teacher = [MODELS.build(teacher)] if teacher is not None else []
         self.vkd_pair = None
@@ -114,7 +122,7 @@ class VkDBigGAN(BigGAN):
                 raise ValueError('V_kD needs a discriminator with a projector, e.g. '
                                  "dict(type='VkDBigGANDiscriminator', ...)")
             # D projects its embedding itself (inside its DDP wrapper): the pair has no projector
-            channels = self.discriminator.projector.out_channels
+            channels = self.discriminator.teacher_channels
             self.vkd_pair = DistillPair(
                 'vkd', student=dict(path=None, channels=channels),
                 teacher=dict(path=None, channels=channels), loss=kd_loss,
@@ -137,17 +145,26 @@ class VkDBigGAN(BigGAN):
 
     def vkd_losses(self, images: torch.Tensor, projected: torch.Tensor,
                    names: Sequence[str]) -> Dict[str, torch.Tensor]:
-        """``loss_vkd_<name>`` per equal chunk of the batch (e.g. fake, real).
+        """``loss_vkd_<name>`` per equal chunk of the batch (e.g. fake, real): the chunk's
+        teacher target against its own embedding, and with ``kd_cross_terms`` against every
+        other chunk's too.
 
         Args:
             images (Tensor): the augmented images D saw, (k * B, 3, H, W).
             projected (Tensor): D's projected embeddings of them, (k * B, C_t).
             names (Sequence[str]): one name per chunk of B.
         """
-        targets = self.teacher_features(images).chunk(len(names))
-        projected = projected.chunk(len(names))
-        return {f'loss_vkd_{name}': self.vkd_pair(student, target)
-                for name, student, target in zip(names, projected, targets)}
+        pair = self.vkd_pair
+        chunks = [pair.reduce(student, teacher) for student, teacher in zip(
+            projected.chunk(len(names)), self.teacher_features(images).chunk(len(names)))]
+        students = [pair.project(student) for student, _ in chunks]
+        # each chunk is normalised over its own batch of B
+        targets = [pair.target(teacher) for _, teacher in chunks]
+        losses = {}
+        for index, (name, target) in enumerate(zip(names, targets)):
+            pulled = students if self.kd_cross_terms else [students[index]]
+            losses[f'loss_vkd_{name}'] = sum(pair.loss(student, target) for student in pulled)
+        return losses
 
     @staticmethod
     def generator_iteration(discriminator_steps: int) -> int:

@@ -2,9 +2,10 @@
 
 The paper normalises the teacher's features before the student is matched to them: with
 standardisation for discriminative tasks (:mod:`.standardize`) and with whitening for generative
-ones (:mod:`.whiten`). Every normaliser takes (B, C), (B, N, C) or (B, C, H, W), treats the tokens
-of the whole batch as samples of a C-dimensional feature, returns the same layout, and computes
-in float32 (float64 for the eigendecomposition) even under autocast. None has learnable
+ones (:mod:`.sample_whiten`, the paper's; :mod:`.whiten`, of the channels). Every normaliser
+takes (B, C), (B, N, C) or (B, C, H, W), treats the tokens of the whole batch as samples of a
+C-dimensional feature, returns the same layout, and computes in float32 (float64 for the
+eigendecompositions) even under autocast. None has learnable
 parameters; only :class:`RunningWhiten` keeps statistics (buffers, saved in checkpoints).
 
 A normaliser with batch statistics warns once (:class:`DegenerateStatisticsWarning`) when a
@@ -45,16 +46,22 @@ class FeatureNormalizer(nn.Module):
         None."""
         return None
 
+    def warn_once(self, reason: str) -> None:
+        """Warn, the first time only, that a batch is too small: ``reason`` ('got ...')."""
+        if self._warned:
+            return
+        self._warned = True
+        name = type(self).__name__
+        who = name if self.owner == name else f'{self.owner}: {name}'
+        warnings.warn(f'{who} {reason} (warned once)', DegenerateStatisticsWarning,
+                      stacklevel=3)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Args: x (Tensor): (B, C), (B, N, C) or (B, C, H, W). Returns: Tensor: same shape, fp32."""
         tokens, shape = to_tokens(x)
         if not self._warned:
             reason = self.degenerate(*tokens.shape)
             if reason is not None:
-                self._warned = True
-                name = type(self).__name__
-                who = name if self.owner == name else f'{self.owner}: {name}'
-                warnings.warn(f'{who} {reason} (warned once)', DegenerateStatisticsWarning,
-                              stacklevel=2)
+                self.warn_once(reason)
         with torch.autocast(device_type=x.device.type, enabled=False):
             return from_tokens(self.normalize_tokens(tokens.float()), shape)

@@ -1,8 +1,10 @@
-"""Whitening normalisers, the teacher targets of V_kD for generative tasks.
+"""Channel whitening: the C x C channel covariance of the batch's tokens made the identity.
 
-Whitening gives the features an identity channel covariance; the official code of the
-generative experiments was never released, so these follow the author's description (vkd issues
-#2 and #4).
+These follow the V_kD author's description of whitening in his answers on GitHub (vkd issues #2
+and #4, pointing to htdt/self-supervised); the official code of the generative experiments was
+never released. The paper's own whitening (sections 3.4 and 7.4) makes the batch's sample Gram
+matrix the identity instead: :class:`~.sample_whiten.BatchSampleWhiten`, which the GAN configs
+use. Channel whitening stays an option (``teacher_norm=dict(type='BatchWhiten')``).
 """
 from typing import Optional, Union
 
@@ -49,16 +51,17 @@ def sample_covariance(centred: torch.Tensor) -> torch.Tensor:
 
 @MODELS.register_module()
 class BatchWhiten(FeatureNormalizer):
-    """ZCA whitening with batch statistics: the C x C covariance of the output becomes I.
+    """ZCA whitening with batch statistics: the C x C channel covariance of the output becomes I.
 
     With X the (M, C) tokens of the batch, mu their mean and Sigma = (X - mu)^T (X - mu) / (M - 1)
     the channel covariance, the output is (X - mu) Sigma'^(-1/2) with Sigma' = Sigma when it is
-    well conditioned. The *feature* covariance (C x C, over the batch) is made the identity, not
-    the batch Gram matrix: this is the whitening the V_kD author describes for the generative
-    tasks ("whitened features have an identity covariance, i.e. decorrelation", using batch
-    statistics, vkd issue #2), the counterpart of standardisation, which only makes the diagonal
-    of that covariance one. The symmetric (ZCA) inverse square root is used so that the whitened
-    features stay as close as possible to the originals (the minimal rotation).
+    well conditioned. The *channel* covariance (C x C, over the batch) is made the identity, not
+    the batch Gram matrix (that is :class:`~.sample_whiten.BatchSampleWhiten`, the paper's
+    whitening): this is the whitening the V_kD author describes on GitHub ("whitened features
+    have an identity covariance, i.e. decorrelation", using batch statistics, vkd issue #2), the
+    counterpart of standardisation, which only makes the diagonal of that covariance one. The
+    symmetric (ZCA) inverse square root is used so that the whitened features stay as close as
+    possible to the originals (the minimal rotation).
 
     By default the output covariance is made the identity whenever the batch allows: when the
     tokens outnumber the channels (M > C) Sigma is invertible and plain ZCA is used (s = 0).
