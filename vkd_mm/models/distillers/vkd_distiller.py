@@ -20,6 +20,7 @@ from vkd_mm.utils import load_checkpoint_checked
 from ..recorder import FeatureRecorder
 from ..teacher import build_teacher, freeze_teacher
 from .distill_pair import DistillPair
+from .labels import extract_labels
 
 __all__ = ['VkDDistiller']
 
@@ -294,9 +295,6 @@ class VkDDistiller(BaseModel):
         """
         labels = None
         if any(pair.needs_labels for pair in self.pairs.values()):
-            # NOTE imported here: only classification losses need labels, and only MMPretrain
-            # data samples carry them
-            from vkd_mm.hosts.mmpretrain.labels import extract_labels
             labels = extract_labels(data_samples)
         return {pair.loss_key: pair(student_feats[name], teacher_feats[name], labels)
                 for name, pair in self.pairs.items()}
