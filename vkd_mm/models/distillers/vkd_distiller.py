@@ -293,4 +293,3 @@ class VkDDistiller(BaseModel):
             labels = extract_labels(data_samples)
         return {pair.loss_key: pair(student_feats[name], teacher_feats[name], labels)
                 for name, pair in self.pairs.items()}
-

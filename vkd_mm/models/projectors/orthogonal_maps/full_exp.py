@@ -121,7 +121,6 @@ def skew_exp_columns(skew: torch.Tensor, columns: int, stages: int) -> torch.Ten
     return graph + (exact.to(graph.dtype) - graph).detach()
 
 
-
 class FullMatrixExpMap(OrthogonalMap):
     """The literal n x n generator: P = exp(A - A^T)[:d_t, :d_s] with A strictly upper triangular.
 
@@ -164,4 +163,3 @@ class FullMatrixExpMap(OrthogonalMap):
                     return skew_exp_columns(-skew, thin, stages).t()
             rotation = _SkewExp.apply(skew)
             return rotation[:self.out_channels, :self.in_channels]
-

@@ -149,4 +149,3 @@ class MatrixExpMap(OrthogonalMap):
             # tokens @ [M; B N] = tokens[:, :k] M + (tokens[:, k:] B) N
             thin = first.shape[0]
             return tokens[:, :thin] @ first + (tokens[:, thin:] @ lower) @ second
-

@@ -87,4 +87,3 @@ class CholeskyQRMap(_TallParameterMap):
         # tokens @ (W L^-T) = (tokens W) L^-T
         return torch.linalg.solve_triangular(
             factor.t(), tokens @ weight, upper=True, left=False)
-

@@ -130,4 +130,3 @@ def _orthonormal_polish(
     factor = 1.5 * torch.eye(metric.shape[0], dtype=metric.dtype, device=metric.device) \
         - 0.5 * metric
     return first @ factor, (second @ factor if second is not None else None)
-
