@@ -4,11 +4,11 @@ Part 1: forward + backward of projector + smooth-L1 for one batch (B=256) at the
 paper's pairs (DeiT-Ti/S -> RegNetY-160: 192/384 -> 3024; ViDT tokens: 256 -> 256; and the wide
 case 3024 -> 192), for a linear layer, the official code's map (torch's default orthogonal
 parametrization) and each vkd_mm map: ``matrix_exp`` (the paper's map, thin form) next to
-``matrix_exp_full`` (the same exponential from the literal n x n generator, the map this package
-had before). Variants run interleaved, round after round, so that load changes on the machine
-hit them alike; the table gives medians, and for ``matrix_exp`` and ``cholesky_qr`` the FLOP
-count of the map over the linear layer's (products, solves and factorisations; float64 counted
-as float32), i.e. the best ratio a FLOP-bound run can reach.
+``matrix_exp_full`` (the same exponential from the literal n x n generator). Variants run
+interleaved, round after round, so that load changes on the machine hit them alike; the table
+gives medians, and for ``matrix_exp`` and ``cholesky_qr`` the FLOP count of the map over the
+linear layer's (products, solves and factorisations; float64 counted as float32), i.e. the best
+ratio a FLOP-bound run can reach.
 
 Part 2: one whole distillation step (DeiT-Ti student forward/backward, RegNetY-160 teacher
 forward under no_grad, pooled 192 -> 3024 projection, layer-norm target, smooth-L1, AdamW step)

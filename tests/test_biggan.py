@@ -121,13 +121,24 @@ def test_gan_config_builds(path):
 
 
 def test_train_pipeline_flips_and_packs():
+    """Each packed image is the (3, 32, 32) image or its horizontal mirror, both occur (flip
+    ratio 0.5), and the label is packed with it."""
     from mmcv.transforms import Compose
     cfg = Config.fromfile(WHITEN_C10)
+    np.random.seed(0)  # the flip draws from numpy's global generator
+    image = np.random.randint(0, 256, (32, 32, 3), dtype=np.uint8)
+    chw = torch.from_numpy(image).permute(2, 0, 1)
+    flips = []
     with DefaultScope.overwrite_default_scope('mmagic'):
         pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
-        image = np.random.randint(0, 256, (32, 32, 3), dtype=np.uint8)
-        results = pipeline(dict(gt=image, gt_label=3, gt_channel_order='RGB'))
-    assert results['data_samples'].gt_img.shape == (3, 32, 32)
+        for _ in range(40):
+            packed = pipeline(dict(gt=image.copy(), gt_label=3, gt_channel_order='RGB'))
+            sample = packed['data_samples']
+            assert sample.gt_label.label.tolist() == [3]
+            flipped = torch.equal(sample.gt_img, chw.flip(-1))
+            assert flipped or torch.equal(sample.gt_img, chw)
+            flips.append(flipped)
+    assert 5 < sum(flips) < 35, sum(flips)
 
 
 def toy_run_cfg(path, toy_cifar, work_dir, inception, max_iters=8, kd_steps=None):

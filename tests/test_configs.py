@@ -1,13 +1,17 @@
 """Every shipped config builds its model (teacher weights are not loaded)."""
 import copy
 import glob
+import importlib
 import os.path as osp
+from typing import List
 
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
+from torch import nn
 
+from vkd_mm.datasets import TOY_SHAPE_CLASSES
 from vkd_mm.registry import MODELS
 from .conftest import REPO_ROOT
 
@@ -20,8 +24,54 @@ CONFIGS = sorted(p for p in glob.glob(osp.join(REPO_ROOT, 'configs/**/*.py'), re
                                                                'configs/fashion_mnist/')))
 
 
+def dataset_classes(cfg: Config) -> int:
+    """The class count of the config's training set: its ``metainfo``, else its type's."""
+    dataset = cfg.train_dataloader.dataset
+    while 'dataset' in dataset:  # dataset wrappers
+        dataset = dataset.dataset
+    classes = (dataset.get('metainfo') or {}).get('classes')
+    if classes is None and dataset.type == 'CustomDataset':  # one folder per class
+        assert 'toy_shapes' in dataset.data_root, dataset.data_root
+        classes = TOY_SHAPE_CLASSES
+    if classes is None:
+        registry = importlib.import_module(f'{cfg.default_scope}.registry').DATASETS
+        classes = registry.get(dataset.type).METAINFO['classes']
+    return len(classes)
+
+
+def flatten(output) -> List[torch.Tensor]:
+    if isinstance(output, torch.Tensor):
+        return [output]
+    return [tensor for item in output for tensor in flatten(item)]
+
+
+def class_dims(model, output) -> List[int]:
+    """The class dimension of each class-score tensor of a tensor-mode output: a classifier's
+    logits (B, classes); a dense detector's first outputs (B, priors * classes, H, W) per level;
+    a query detector's (..., queries, classes)."""
+    if isinstance(output, torch.Tensor):
+        return [output.shape[1]]
+    scores = flatten(output[0])
+    priors = getattr(model.bbox_head, 'num_base_priors', None)
+    if priors:
+        assert all(score.shape[1] % priors == 0 for score in scores)
+        return [score.shape[1] // priors for score in scores]
+    return [score.shape[-1] for score in scores]
+
+
+def num_classes(model: nn.Module) -> int:
+    """The class count of a classifier's or detector's head (of the timm model inside
+    MMPretrain's ``TimmClassifier``)."""
+    for name in ('head', 'bbox_head', 'model'):
+        if hasattr(getattr(model, name, None), 'num_classes'):
+            return getattr(model, name).num_classes
+    raise AssertionError(f'{type(model).__name__} has no head with num_classes')
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, REPO_ROOT))
 def test_config_builds(path):
+    """The model builds with as many classes as its training set has; a distiller's teacher
+    too, frozen, and its tensor mode gives the student's class scores for a random batch."""
     cfg = Config.fromfile(path)
     model = copy.deepcopy(cfg.model)
     if model.get('type') in DISTILLERS:
@@ -32,13 +82,20 @@ def test_config_builds(path):
     model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         built = MODELS.build(model)
-    assert sum(p.numel() for p in built.parameters()) > 0
-    if model.get('type') in DISTILLERS:
-        assert len(built.pairs)
-        assert not any(p.requires_grad for p in built.teacher.parameters())
-        with torch.no_grad():
-            size = 32 if 'toy-shapes' in osp.basename(path) else 64
-            built.eval()(torch.randn(2, 3, size, size), mode='tensor')
+    classes = dataset_classes(cfg)
+    if model.get('type') not in DISTILLERS:
+        assert num_classes(built) == classes
+        return
+    assert num_classes(built.student) == classes
+    assert num_classes(built.teacher) == classes
+    assert len(built.pairs) == len(model.get('distill', [])) + len(model.get('logit_distill', []))
+    assert not any(p.requires_grad for p in built.teacher.parameters())
+    size = 32 if 'toy-shapes' in osp.basename(path) else 64
+    with torch.no_grad():
+        output = built.eval()(torch.randn(2, 3, size, size), mode='tensor')
+    assert all(torch.isfinite(tensor).all() for tensor in flatten(output))
+    dims = class_dims(built.student, output)
+    assert dims and all(dim == classes for dim in dims), dims
 
 
 def demo_batch(student, scope, size, batch_size=4):

@@ -1,11 +1,17 @@
 """vkd_mm imports and works with torch and mmengine alone; host components explain themselves."""
+import json
 import subprocess
 import sys
 import textwrap
 
-HIDE_HOSTS = textwrap.dedent('''
+from vkd_mm.registry import HOST_MODULES
+
+# every library a host row needs, hidden from a subprocess by HIDE_HOSTS
+HOST_LIBRARIES = sorted({library for _, _, libraries in HOST_MODULES for library in libraries})
+HIDE_HOSTS = textwrap.dedent(f'''
     import sys
-    for name in ('mmdet', 'mmpretrain', 'mmagic'):
+    HOSTS = {HOST_LIBRARIES!r}
+    for name in HOSTS:
         sys.modules[name] = None  # import of it fails, find_spec says not installed
 ''')
 
@@ -13,6 +19,11 @@ HIDE_HOSTS = textwrap.dedent('''
 def run_without_hosts(body: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, '-c', HIDE_HOSTS + textwrap.dedent(body)],
                           capture_output=True, text=True, timeout=300)
+
+
+def run_fresh(body: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, '-c', textwrap.dedent(body)], capture_output=True,
+                          text=True, timeout=300)
 
 
 def test_core_components_work_without_host_libraries():
@@ -38,19 +49,58 @@ def test_core_components_work_without_host_libraries():
     assert 'core ok' in result.stdout
 
 
-def test_host_packages_name_the_missing_library():
+def test_a_wkd_l_pair_trains_without_mmpretrain():
+    """The distiller reads labels from any data sample with ``gt_label``: a WKD-L pair between
+    two plain MMEngine models runs and backpropagates with every host library hidden."""
     result = run_without_hosts('''
+        import torch
+        from mmengine.model import BaseModel
+        from mmengine.structures import BaseDataElement
+        from vkd_mm.models import VkDDistiller
+
+        class Classifier(BaseModel):
+            def __init__(self):
+                super().__init__()
+                self.fc = torch.nn.Linear(4, 5)
+
+            def forward(self, inputs, data_samples=None, mode='tensor'):
+                logits = self.fc(inputs)
+                return dict(loss_cls=logits.square().mean()) if mode == 'loss' else logits
+
+        distiller = VkDDistiller(
+            student=dict(type=Classifier), teacher=dict(type=Classifier),
+            logit_distill=[dict(student=dict(path='fc', channels=5),
+                                teacher=dict(path='fc', channels=5),
+                                loss=dict(type='WKDLogitLoss', cost_matrix=torch.rand(5, 5)))])
+        samples = [BaseDataElement(gt_label=torch.tensor([i % 5])) for i in range(6)]
+        losses = distiller(torch.randn(6, 4), samples, mode='loss')
+        assert sorted(losses) == ['loss_cls', 'loss_wkdl_logit0'], sorted(losses)
+        losses['loss_wkdl_logit0'].backward()
+        assert torch.isfinite(losses['loss_wkdl_logit0'])
+        assert distiller.student.fc.weight.grad.abs().sum() > 0
+        loaded = [m for m in sys.modules if sys.modules[m] and m.split('.')[0] in HOSTS]
+        assert not loaded, loaded
+        print('wkd-l ok')
+    ''')
+    assert result.returncode == 0, result.stderr
+    assert 'wkd-l ok' in result.stdout
+
+
+def test_host_packages_name_the_missing_library():
+    result = run_without_hosts(f'''
         import importlib
         import vkd_mm.models
         import vkd_mm.datasets
-        for library in ('mmdet', 'mmpretrain', 'mmagic'):
+        for _, package, libraries in {HOST_MODULES!r}:
             try:
-                importlib.import_module(f'vkd_mm.hosts.{library}')
+                importlib.import_module(package)
             except ImportError as error:
-                assert f'vkd_mm.hosts.{library}' in str(error), error
-                assert library in str(error) and f'requirements/{library}.txt' in str(error), error
+                assert package in str(error), error
+                for library in libraries:
+                    assert library in str(error), error
+                    assert f'requirements/{{library}}.txt' in str(error), error
             else:
-                raise AssertionError(f'vkd_mm.hosts.{library} imported without {library}')
+                raise AssertionError(f'{{package}} imported without {{libraries}}')
         print('errors ok')
     ''')
     assert result.returncode == 0, result.stderr
@@ -58,11 +108,40 @@ def test_host_packages_name_the_missing_library():
 
 
 def test_installed_hosts_register_their_components():
-    import vkd_mm  # noqa: F401
-    from vkd_mm.hosts.mmagic import VkDBigGAN
-    from vkd_mm.hosts.mmdet import ViDT
-    from vkd_mm.registry import MODELS
-    assert MODELS.get('ViDT') is ViDT and MODELS.get('VkDBigGAN') is VkDBigGAN
+    """Each component a host package registers (found by importing the package) is found by its
+    bare name in its host's scope by a process that only ran ``import vkd_mm``."""
+    listed = run_fresh('''
+        import importlib, json
+        import mmengine.registry
+        from vkd_mm.registry import HOST_MODULES
+        components = []
+        for host, package, _ in HOST_MODULES:
+            importlib.import_module(package)
+            for attribute in dir(mmengine.registry):
+                registry = getattr(mmengine.registry, attribute)
+                if isinstance(registry, mmengine.registry.Registry) and registry.parent is None:
+                    components += [(host, package, attribute, name)
+                                   for name, cls in registry.module_dict.items()
+                                   if cls.__module__.startswith(package + '.')]
+        print(json.dumps(components))
+    ''')
+    assert listed.returncode == 0, listed.stderr
+    components = json.loads(listed.stdout.splitlines()[-1])
+    assert {host for host, *_ in components} == {row[0] for row in HOST_MODULES}
+    found = run_fresh(f'''
+        import importlib
+        from mmengine.registry import DefaultScope
+        import vkd_mm
+        for host, package, attribute, name in {components!r}:
+            registry = getattr(importlib.import_module(host + '.registry'), attribute)
+            with DefaultScope.overwrite_default_scope(host):
+                component = registry.get(name)
+            assert component is not None, (host, name)
+            assert component.__module__.startswith(package + '.'), (name, component)
+        print('{len(components)} found')
+    ''')
+    assert found.returncode == 0, found.stderr
+    assert f'{len(components)} found' in found.stdout
 
 
 def test_a_detection_install_without_mmagic_registers_vidt():
@@ -79,11 +158,6 @@ def test_a_detection_install_without_mmagic_registers_vidt():
     ''')], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert 'detection ok' in result.stdout
-
-
-def run_fresh(body: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, '-c', textwrap.dedent(body)], capture_output=True,
-                          text=True, timeout=300)
 
 
 def test_import_leaves_host_libraries_out():

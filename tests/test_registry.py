@@ -15,6 +15,7 @@ import sys
 import mmengine.registry
 import pytest
 import torch
+from mmengine.hooks import Hook
 from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope, Registry
 from torch import nn
@@ -23,7 +24,8 @@ import vkd_mm
 from vkd_mm.registry import HOST_MODULES
 from .conftest import REPO_ROOT
 
-SCOPES = ['mmengine', 'mmdet', 'mmpretrain', 'mmagic']
+# MMEngine's own scope and each host's: the components build by bare name in all of them
+SCOPES = ['mmengine'] + [scope for scope, _, _ in HOST_MODULES]
 
 
 class TinyNet(BaseModel):
@@ -78,9 +80,12 @@ def _matches_tokens(component) -> None:
     assert torch.isfinite(losses['loss_tm'])
 
 
-def _named(attribute, value):
+def _runs_at(*stages):
+    """A hook the runner calls at exactly ``stages`` (the runner's tests run the hooks)."""
+
     def check(component) -> None:
-        assert getattr(component, attribute) == value
+        assert isinstance(component, Hook)
+        assert set(component.get_triggered_stages()) == set(stages)
 
     return check
 
@@ -117,10 +122,13 @@ COMPONENTS = {
                       teacher=dict(path='linear', channels=8), projector=None,
                       teacher_norm=None, loss=dict(type='TokenMatchingLoss'))]),
                                            _matches_tokens),
-    ('HOOKS', 'CosineLossWeightHook'): (dict(pairs=['0']), _named('pairs', ['0'])),
-    ('HOOKS', 'ProjectorDiagnosticsHook'): (dict(interval=5), _named('interval', 5)),
-    ('HOOKS', 'TeacherEvalHook'): (dict(), _named('prefix', 'teacher')),
-    ('HOOKS', 'ExactResumeHook'): (dict(), _named('seed', None)),
+    ('HOOKS', 'CosineLossWeightHook'): (dict(pairs=['0']), _runs_at(
+        'before_train', 'before_train_epoch', 'before_train_iter')),
+    ('HOOKS', 'ProjectorDiagnosticsHook'): (dict(interval=5), _runs_at(
+        'before_train_iter', 'after_train_iter', 'after_train')),
+    ('HOOKS', 'TeacherEvalHook'): (dict(), _runs_at('before_train', 'after_val_epoch')),
+    ('HOOKS', 'ExactResumeHook'): (dict(), _runs_at(
+        'before_train', 'after_load_checkpoint', 'before_train_iter', 'before_save_checkpoint')),
     ('LOOPS', 'CategoryCostLoop'): (None, None),
     ('LOOPS', 'ExactResumeEpochBasedTrainLoop'): (None, None),
 }

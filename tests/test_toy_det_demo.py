@@ -92,14 +92,36 @@ def test_read_scalars_keeps_training_losses(detection_outputs):
     assert 'coco/bbox_mAP' not in series
 
 
-def test_figures_are_written(detection_outputs, tmp_path):
-    predictions = str(tmp_path / 'predictions.png')
+def pixels_near(image: np.ndarray, rgb: tuple, tolerance: int = 40) -> int:
+    """How many pixels of a BGR image are within ``tolerance`` of ``rgb`` in every channel."""
+    return int((np.abs(image[..., ::-1].astype(int) - rgb) <= tolerance).all(-1).sum())
+
+
+LIME, RED = (0, 255, 0), (255, 0, 0)
+# matplotlib's first two default line colours (the runs, or the two V_kD terms)
+FIRST_LINE, SECOND_LINE = (0x1f, 0x77, 0xb4), (0xff, 0x7f, 0x0e)
+
+
+def test_prediction_figure_draws_ground_truth_and_boxes_above_the_threshold(
+        detection_outputs, tmp_path):
+    """Left column the student (score 0.2), right the distilled one (0.9), threshold 0.3: ground
+    truth (lime) in both, a prediction box (red) only on the right."""
+    out = str(tmp_path / 'predictions.png')
     toy_det_figures.plot_predictions(detection_outputs['student'], detection_outputs['vkd'],
-                                     detection_outputs['coco'], predictions, seed=0)
-    curves = str(tmp_path / 'curves.png')
+                                     detection_outputs['coco'], out, seed=0, score_thr=0.3)
+    image = cv2.imread(out)
+    left, right = np.array_split(image, 2, axis=1)
+    assert pixels_near(left, LIME) > 0 and pixels_near(right, LIME) > 0
+    assert pixels_near(left, RED) == 0 and pixels_near(right, RED) > 0
+
+
+def test_curve_figure_draws_both_runs_and_every_vkd_term(detection_outputs, tmp_path):
+    """Three loss panels with a line per run, then one panel with a line per V_kD term."""
+    out = str(tmp_path / 'curves.png')
     toy_det_figures.plot_training_curves(
         dict(student=detection_outputs['student_scalars'],
-             vkd=detection_outputs['vkd_scalars']), curves, seed=0)
-    for path in (predictions, curves):
-        image = cv2.imread(path)
-        assert image is not None and image.shape[0] > 100 and image.shape[1] > 100
+             vkd=detection_outputs['vkd_scalars']), out, seed=0)
+    image = cv2.imread(out)
+    panels = np.array_split(image, 4, axis=1)
+    for panel in panels:
+        assert pixels_near(panel, FIRST_LINE) > 0 and pixels_near(panel, SECOND_LINE) > 0

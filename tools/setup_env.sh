@@ -31,8 +31,15 @@ gpu_visible() { command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/nu
 # a CPU machine gets its CUDA ops when the set-up next runs on a GPU machine with a toolkit.
 if gpu_visible && [ -n "$nvcc_path" ]; then mmcv_ops=cuda; else mmcv_ops=cpu; fi
 
-digest=$({ cat "$req"/*.txt "$repo/setup.py" "$0"; echo "mmcv_ops=$mmcv_ops"; } \
-    | sha256sum | cut -d' ' -f1)
+# the hosts of vkd_mm/registry.py's HOST_MODULES (read from the source: nothing is installed yet):
+# their requirements files, and their vkd_mm packages, imported once everything is installed
+host_requirements=$("$python" "$repo/tools/list_hosts.py" requirements)
+host_packages=$("$python" "$repo/tools/list_hosts.py" packages)
+host_pip_args=()
+while read -r file; do host_pip_args+=(-r "$file"); done <<< "$host_requirements"
+
+digest=$({ cat "$req"/*.txt "$repo/setup.py" "$0"; echo "mmcv_ops=$mmcv_ops"; \
+    echo "hosts=$host_packages"; } | sha256sum | cut -d' ' -f1)
 
 editable_points_here() {
     [ -x "$venv/bin/python" ] || return 1
@@ -108,11 +115,10 @@ if ! mmcv_ops_work; then
 fi
 
 # setuptools stays pinned: mmagic's requirements would otherwise lift it past 70.
-"${pip[@]}" -r "$req/mmdet.txt" -r "$req/mmpretrain.txt" -r "$req/mmagic.txt" -r "$req/tests.txt" \
-    -r "$req/build.txt"
+"${pip[@]}" "${host_pip_args[@]}" -r "$req/tests.txt" -r "$req/build.txt"
 "$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$repo"
 
-(cd / && "$venv/bin/python" -c 'import vkd_mm, mmdet.models, mmpretrain.models, mmagic.models, mmagic.datasets.transforms') \
+(cd / && "$venv/bin/python" -c "import vkd_mm, ${host_packages//$'\n'/, }") \
     || { echo "[setup_env] the installed stack does not import" >&2; exit 1; }
 if mmcv_has_cuda_ops; then
     echo "[setup_env] mmcv ops: CUDA kernels and CPU"

@@ -10,8 +10,8 @@ The code written for one host library lives in ``vkd_mm.hosts.<library>`` (ViDT 
 the DeiT parts for MMPretrain, BigGAN and the CIFAR subsets for MMagic) and is not imported by
 ``import vkd_mm``: importing it imports its library, which takes seconds (MMagic brings diffusers
 and transformers). Each host package is instead appended to the import ``locations`` of its
-library's registries (:data:`HOST_REGISTRIES` of ``<library>.registry``), which MMEngine
-imports the first time such a registry looks a name up, i.e. when a config of that scope
+library's registries (every registry ``<library>.registry`` defines), which MMEngine imports
+the first time such a registry looks a name up, i.e. when a config of that scope
 (``default_scope`` or a ``mmdet.``-style type prefix) is built. A host registry module imported
 before vkd_mm gets its locations at once; one imported later gets them right after its import (a
 post-import hook, :class:`_PostImportFinder`). Importing the host package itself (``from
@@ -19,7 +19,9 @@ vkd_mm.hosts.mmdet import ViDT``) registers its components too.
 
 To add a host (mmseg, say): a folder ``vkd_mm/hosts/mmseg/`` (see :mod:`vkd_mm.hosts`), one row
 ``('mmseg', 'vkd_mm.hosts.mmseg', ('mmseg', ))`` in :data:`HOST_MODULES`, and
-``requirements/mmseg.txt``.
+``requirements/mmseg.txt``. Nothing else lists the hosts: the tests and ``tools/setup_env.sh``
+(through ``tools/list_hosts.py``, which reads this file without importing it) read
+:data:`HOST_MODULES`.
 """
 import sys
 from importlib import import_module
@@ -28,27 +30,23 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from mmengine.registry import DATASETS, HOOKS, LOOPS, MODELS
+from mmengine.registry import DATASETS, HOOKS, LOOPS, MODELS, Registry
 
 from vkd_mm.utils.optional import host_installed
 
 __all__ = [
-    'MODELS', 'HOOKS', 'LOOPS', 'DATASETS', 'HOST_MODULES', 'HOST_REGISTRIES',
-    'register_host_modules'
+    'MODELS', 'HOOKS', 'LOOPS', 'DATASETS', 'HOST_MODULES', 'register_host_modules'
 ]
 
-# (host scope, the vkd_mm package of that host, the libraries it imports): one row per host. A
-# host registers only where all its libraries are installed (MMagic's CIFAR subsets take their
-# class names from MMPretrain).
+# (host scope, the vkd_mm package of that host, the libraries it imports): one row per host, and
+# the one list of hosts. A host registers only where all its libraries are installed (MMagic's
+# CIFAR subsets take their class names from MMPretrain). NOTE a literal: tools/list_hosts.py
+# reads it with ast.literal_eval before torch is installed.
 HOST_MODULES: Tuple[Tuple[str, str, Tuple[str, ...]], ...] = (
     ('mmdet', 'vkd_mm.hosts.mmdet', ('mmdet', )),
     ('mmpretrain', 'vkd_mm.hosts.mmpretrain', ('mmpretrain', )),
     ('mmagic', 'vkd_mm.hosts.mmagic', ('mmagic', 'mmpretrain')),
 )
-
-# The registries of ``<host>.registry`` whose first look-up imports the host's package: those its
-# components register into (a host that registers, say, a transform adds 'TRANSFORMS').
-HOST_REGISTRIES: Tuple[str, ...] = ('MODELS', 'DATASETS', 'METRICS')
 
 
 class _CallbackLoader(Loader):
@@ -103,14 +101,21 @@ class _PostImportFinder(MetaPathFinder):
 _post_import = _PostImportFinder()  # the one watcher of host registry modules
 
 
+def _host_registries(registry_module: ModuleType) -> List[Registry]:
+    """The registries ``<host>.registry`` defines, not the MMEngine roots it imports."""
+    scope = registry_module.__name__.split('.')[0]
+    return [value for value in vars(registry_module).values()
+            if isinstance(value, Registry) and value.scope == scope]
+
+
 def _add_host_locations(registry_module: ModuleType) -> None:
-    """Give the ``HOST_REGISTRIES`` of ``<host>.registry`` the vkd_mm package of that host."""
+    """Give every registry of ``<host>.registry`` the vkd_mm package of that host, so that the
+    first look-up in any of them (a model, a dataset, a transform) registers its components."""
     scope = registry_module.__name__.split('.')[0]
     for host, location, needs in HOST_MODULES:
         if host != scope or not all(host_installed(package) for package in needs):
             continue
-        for name in HOST_REGISTRIES:
-            registry = getattr(registry_module, name)
+        for registry in _host_registries(registry_module):
             if registry._imported:  # its locations are imported already: import ours now
                 import_module(location)
             elif location not in registry._locations:

@@ -9,8 +9,7 @@ To add a host (mmseg, say):
 
 1. a folder ``vkd_mm/hosts/mmseg/`` whose ``__init__.py`` calls
    ``require_host_libraries(__name__)`` first, then imports its modules (each registers into
-   :mod:`vkd_mm.registry`'s MODELS or DATASETS, or its library's METRICS: the
-   :data:`~vkd_mm.registry.HOST_REGISTRIES`);
+   a registry of :mod:`vkd_mm.registry` or MMEngine's, e.g. MODELS, DATASETS or TRANSFORMS);
 2. one row in :data:`vkd_mm.registry.HOST_MODULES`:
    ``('mmseg', 'vkd_mm.hosts.mmseg', ('mmseg', ))``;
 3. ``requirements/mmseg.txt``, which the ImportError names.

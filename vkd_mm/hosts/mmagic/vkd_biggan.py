@@ -21,16 +21,6 @@ from vkd_mm.registry import MODELS
 __all__ = ['VkDBigGAN', 'LeCamRegularizer']
 
 _STEPS = ('discriminator', 'generator')
-# the V_kD components' keys in checkpoints written before the GAN held a DistillPair
-_OLD_VKD_KEYS = {'teacher_norm.': 'vkd_pair.teacher_norm.', 'kd_loss.': 'vkd_pair.loss.'}
-
-
-def _upgrade_vkd_keys(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
-    """Rename, in place, ``teacher_norm.*`` / ``kd_loss.*`` to their place in ``vkd_pair``."""
-    for key in list(state_dict):
-        for old, new in _OLD_VKD_KEYS.items():
-            if key.startswith(prefix + old):
-                state_dict[prefix + new + key[len(prefix + old):]] = state_dict.pop(key)
 
 
 class LeCamRegularizer(nn.Module):
@@ -127,7 +117,6 @@ class VkDBigGAN(BigGAN):
                 'vkd', student=dict(path=None, channels=channels),
                 teacher=dict(path=None, channels=channels), loss=kd_loss,
                 teacher_norm=teacher_norm)
-        self.register_load_state_dict_pre_hook(_upgrade_vkd_keys)
         self.diff_augment = MODELS.build(diff_augment) if diff_augment else nn.Identity()
         self.lecam = LeCamRegularizer(**lecam) if lecam is not None else None
 

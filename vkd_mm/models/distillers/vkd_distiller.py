@@ -20,15 +20,12 @@ from vkd_mm.utils import load_checkpoint_checked
 from ..recorder import FeatureRecorder
 from ..teacher import build_teacher, freeze_teacher
 from .distill_pair import DistillPair
+from .labels import extract_labels
 
 __all__ = ['VkDDistiller']
 
 ForwardResults = Union[Dict[str, torch.Tensor], list, tuple, torch.Tensor]
 _NONFINITE_POLICIES = ('raise', 'skip')
-# containers of the pairs' components in checkpoints before the pairs were modules
-_OLD_PAIR_KEYS = {'projectors': 'projector', 'teacher_norms': 'teacher_norm',
-                  'student_norms': 'student_norm', 'distill_losses': 'loss',
-                  'logit_losses': 'loss'}
 
 
 @MODELS.register_module()
@@ -131,7 +128,6 @@ class VkDDistiller(BaseModel):
         self.teacher_recorder = FeatureRecorder(
             self.teacher, {name: (pair.teacher_source.path, pair.teacher_source.index)
                            for name, pair in self.pairs.items()}, 'teacher')
-        self.register_load_state_dict_pre_hook(_upgrade_pair_keys)
 
     def _add_pair(self, cfg: dict, default_name: str, kind: str, components: dict) -> None:
         """Build one :class:`DistillPair` from a ``distill`` or ``logit_distill`` entry.
@@ -309,26 +305,6 @@ class VkDDistiller(BaseModel):
         """
         labels = None
         if any(pair.needs_labels for pair in self.pairs.values()):
-            # NOTE imported here: only classification losses need labels, and only MMPretrain
-            # data samples carry them
-            from vkd_mm.hosts.mmpretrain.labels import extract_labels
             labels = extract_labels(data_samples)
         return {pair.loss_key: pair(student_feats[name], teacher_feats[name], labels)
                 for name, pair in self.pairs.items()}
-
-
-def _upgrade_pair_keys(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
-    """Rename, in place, the keys of checkpoints written before the pairs were modules.
-
-    ``projectors.<name>.*`` -> ``pairs.<name>.projector.*``, and likewise ``teacher_norms``,
-    ``student_norms``, ``distill_losses`` and ``logit_losses`` (-> ``teacher_norm``,
-    ``student_norm``, ``loss``).
-    """
-    for key in list(state_dict):
-        if not key.startswith(prefix):
-            continue
-        head, _, rest = key[len(prefix):].partition('.')
-        if head in _OLD_PAIR_KEYS and rest:
-            name, _, tail = rest.partition('.')
-            state_dict[f'{prefix}pairs.{name}.{_OLD_PAIR_KEYS[head]}.{tail}'] = \
-                state_dict.pop(key)
