@@ -1,13 +1,18 @@
-"""MMPretrain: the DeiT distillation head, the conv-stem student, Fashion-MNIST read from its idx
-files, and the labels of a batch for the losses that use them."""
+"""MMPretrain: the DeiT distillation head, the conv-stem student, the CIFAR-100 models of the CRD
+benchmark (and their checkpoint converter), Fashion-MNIST read from its idx files, and the labels
+of a batch for the losses that use them."""
 from vkd_mm.hosts import require_host_libraries
 
 require_host_libraries(__name__)
 
+from .cifar_zoo import (CifarMobileNetV2, CifarResNet, CifarShuffleNetV1,  # noqa: E402
+                        CifarShuffleNetV2, CifarVGG, CifarWideResNet, convert_crd_cifar,
+                        crd_state_dict)
 from .conv_stem_deit import ConvStem, ConvStemDistilledViT  # noqa: E402
 from .datasets import FashionMNISTIdx  # noqa: E402
 from .deit_distill_head import DeiTDistillHead  # noqa: E402
 from .labels import extract_labels  # noqa: E402
 
 __all__ = ['DeiTDistillHead', 'ConvStem', 'ConvStemDistilledViT', 'FashionMNISTIdx',
-           'extract_labels']
+           'extract_labels', 'CifarResNet', 'CifarWideResNet', 'CifarVGG', 'CifarMobileNetV2',
+           'CifarShuffleNetV1', 'CifarShuffleNetV2', 'convert_crd_cifar', 'crd_state_dict']
