@@ -8,7 +8,7 @@ state dict, and the SHA-1 of its sorted ``key:shape`` lines, the layout its chec
 import hashlib
 import os.path as osp
 import re
-import subprocess
+import runpy
 import sys
 
 import pytest
@@ -151,26 +151,27 @@ def test_keys_of_another_model_are_named():
         load_state_dict_checked(deeper, convert_crd_cifar(state))
 
 
-def test_convert_tool_writes_a_checkpoint_the_config_loads(tmp_path):
+def run_convert_tool(monkeypatch, *args):
+    """tools/convert_cifar_checkpoint.py in this process, with ``args`` on its command line."""
+    tool = osp.join(REPO_ROOT, 'tools/convert_cifar_checkpoint.py')
+    monkeypatch.setattr(sys, 'argv', [tool, *map(str, args)])
+    runpy.run_path(tool, run_name='__main__')
+
+
+def test_convert_tool_writes_a_checkpoint_the_config_loads(tmp_path, monkeypatch):
     config = osp.join(REPO_ROOT, 'configs/cifar100/wrn-40-1_1xb64-240e_cifar100.py')
     source = randomise_norms(build_classifier('wrn_40_1')).eval()
     src, dst = tmp_path / 'ckpt_epoch_240.pth', tmp_path / 'wrn-40-1.pth'
     torch.save({'model': to_crd_layout('wrn_40_1', source.state_dict()), 'epoch': 240}, src)
-    result = subprocess.run(
-        [sys.executable, osp.join(REPO_ROOT, 'tools/convert_cifar_checkpoint.py'), str(src),
-         str(dst), config], capture_output=True, text=True, timeout=300, cwd=REPO_ROOT)
-    assert result.returncode == 0, result.stderr
+    run_convert_tool(monkeypatch, src, dst, config)
     target = build_classifier('wrn_40_1').eval()
     load_state_dict_checked(target, torch.load(dst, weights_only=True)['state_dict'])
     images = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         assert torch.equal(target(images, mode='tensor'), source(images, mode='tensor'))
     wrong = osp.join(REPO_ROOT, 'configs/cifar100/resnet8x4_1xb64-240e_cifar100.py')
-    result = subprocess.run(
-        [sys.executable, osp.join(REPO_ROOT, 'tools/convert_cifar_checkpoint.py'), str(src),
-         str(tmp_path / 'wrong.pth'), wrong], capture_output=True, text=True, timeout=300,
-        cwd=REPO_ROOT)
-    assert result.returncode != 0 and 'missing keys' in result.stderr
+    with pytest.raises(ValueError, match='resnet8x4_1xb64-240e_cifar100.py does not match'):
+        run_convert_tool(monkeypatch, src, tmp_path / 'wrong.pth', wrong)
 
 
 @pytest.mark.parametrize('backbone, shapes', [
