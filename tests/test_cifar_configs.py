@@ -1,11 +1,15 @@
 """Every CIFAR-100 config takes one SGD step on a few random 32 x 32 images: the student alone
-and with V_kD (no teacher checkpoint; the teacher is built from its config and left untouched)."""
+and with V_kD (no teacher checkpoint; the teacher is built from its config and left untouched);
+their training pipeline runs."""
 import copy
+import functools
 import glob
 import os.path as osp
 
 import pytest
+import numpy as np
 import torch
+from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
@@ -17,10 +21,16 @@ from .test_configs import demo_batch
 CIFAR_CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs/cifar100/*.py')))
 
 
+@functools.lru_cache(maxsize=None)
+def load(path):
+    """A config, read once per session (callers copy what they change)."""
+    return Config.fromfile(path)
+
+
 def test_every_student_has_its_alone_config_and_every_pair_its_teacher():
     names = {osp.basename(p) for p in CIFAR_CONFIGS}
     for path in CIFAR_CONFIGS:
-        model = Config.fromfile(path).model
+        model = load(path).model
         if model.type == 'VkDDistiller':
             assert osp.basename(model.teacher) in names
             assert model.teacher_ckpt.startswith('checkpoints/cifar100/')
@@ -28,7 +38,7 @@ def test_every_student_has_its_alone_config_and_every_pair_its_teacher():
 
 @pytest.mark.parametrize('path', CIFAR_CONFIGS, ids=osp.basename)
 def test_one_training_step(path):
-    cfg = Config.fromfile(path)
+    cfg = load(path)
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     distiller = model_cfg.type == 'VkDDistiller'
@@ -55,3 +65,15 @@ def test_one_training_step(path):
              if k.startswith(('backbone.', 'student.backbone.')) and v.is_floating_point()
              and not torch.equal(before[k], v)]
     assert moved
+
+
+def test_training_pipeline_pads_crops_and_flips_to_32():
+    """The shared data config (every config here inherits it) on a CIFAR-sized image."""
+    cfg = load(CIFAR_CONFIGS[0])
+    assert all(load(p).train_dataloader == cfg.train_dataloader for p in CIFAR_CONFIGS)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
+        image = np.random.randint(0, 256, (32, 32, 3), dtype=np.uint8)
+        results = pipeline(dict(img=image, img_shape=(32, 32), ori_shape=(32, 32), gt_label=3))
+    assert results['inputs'].shape == (3, 32, 32)
+    assert results['data_samples'].gt_label.item() == 3
