@@ -3,17 +3,14 @@
 The released CIFAR-100 teachers of the CRD code (https://github.com/HobbitLong/RepDistiller,
 ``ckpt_epoch_240.pth``, also used by megvii-research/mdistiller) store the plain model's state
 dict under ``model``; some forks use ``net``, ``state_dict`` or a bare state dict, with a
-``module.`` prefix after DDP. Key mapping, CRD -> ours (``backbone.`` before every other key):
+``module.`` prefix after DDP. Key mapping, CRD -> ours:
 
-======================================================= ==========================================
-``fc.*`` (ResNet, WRN), ``linear.*`` (ResNet-50,          ``head.fc.*`` (``LinearClsHead``)
-ShuffleNets), ``classifier.*`` (VGG),
-``classifier.0.*`` (MobileNetV2)
-``layerK.i.shortcut.*`` (ResNet-50)                     ``backbone.layerK.i.downsample.*``
-                                                        (MMPretrain's ``ResNet_CIFAR``)
-``blockK.layer.i.*`` (WRN)                              ``backbone.blockK.i.*``
-``...convShortcut.*`` (WRN)                             ``...conv_shortcut.*``
-======================================================= ==========================================
+- the classifier, ``fc.*`` (ResNet, WRN), ``linear.*`` (ResNet-50, ShuffleNets),
+  ``classifier.*`` (VGG) or ``classifier.0.*`` (MobileNetV2) -> ``head.fc.*``
+  (MMPretrain's ``LinearClsHead``);
+- every other key ``k`` -> ``backbone.k``, with ``layerK.i.shortcut.*`` ->
+  ``layerK.i.downsample.*`` (ResNet-50, whose backbone is MMPretrain's ``ResNet_CIFAR``), and
+  ``blockK.layer.i.*`` -> ``blockK.i.*``, ``convShortcut`` -> ``conv_shortcut`` (WRN).
 """
 import re
 from collections import OrderedDict
