@@ -1,14 +1,16 @@
-# paper: Table 7, WRN-40-2 -> WRN-16-2, V_kD top-1 not read (paper unreachable here)
-# differs: no official CIFAR recipe; the official ImageNet one (features + KL) on one head
 # V_kD WRN-40-2 -> WRN-16-2 on CIFAR-100 with the CRD schedule (240 epochs, batch 64):
+# paper: Table 7, WRN-40-2 -> WRN-16-2, V_kD, top-1 figure unknown (not read here)
+# differs: the official V_kD code has no CIFAR recipe: its ImageNet one is applied (below)
+# differs: the logit KL goes to the student's one head (the official DeiT has a separate
+#   distillation head for it)
+# differs: the projector is not weight-decayed (the official classification code decays
+#   it, which zeroes its Householder parametrisation after one step)
 # - V_kD: the student's pooled final feature (128-d) through the paper's orthogonal projector (exp
 #   of a skew-symmetric matrix, then a slice; a square orthogonal matrix), the teacher's pooled
 #   final feature (128-d) under a per-sample layer norm, smooth-L1 (beta 1), weight 1;
 # - KD: KL between the student's and the teacher's logits at T=1, weight 1, as the official ImageNet
 #   recipe applies it to its DeiT's distillation head (a CNN student has one head, which also takes
-#   the cross-entropy);
-# - the projector is not weight-decayed (the official classification code decays it, which zeroes
-#   its Householder parametrisation).
+#   the cross-entropy).
 # Teacher: wrn-40-2_1xb64-240e_cifar100.py; a released CRD / mdistiller teacher converts with
 # tools/convert_cifar_checkpoint.py.
 _base_ = ['./wrn-16-2_1xb64-240e_cifar100.py', '../_base_/distill/no_decay_on_pairs.py']
