@@ -17,11 +17,12 @@ from .conftest import REPO_ROOT
 
 DISTILLERS = ('VkDDistiller', 'TokenMatchingDistiller')
 # the GAN configs (their teacher is a local CLIP path) are built in test_biggan.py, the
-# Fashion-MNIST ones (1-channel 28 x 28 input) in test_kd_fashion_mnist.py
+# Fashion-MNIST ones (1-channel 28 x 28 input) in test_kd_fashion_mnist.py, the CIFAR-100 ones
+# (a training step at 32 x 32) in test_cifar_configs.py
 CONFIGS = sorted(p for p in glob.glob(osp.join(REPO_ROOT, 'configs/**/*.py'), recursive=True)
                  if '_base_' not in osp.relpath(p, REPO_ROOT)
-                 and not osp.relpath(p, REPO_ROOT).startswith(('configs/biggan/',
-                                                               'configs/fashion_mnist/')))
+                 and not osp.relpath(p, REPO_ROOT).startswith(
+                     ('configs/biggan/', 'configs/fashion_mnist/', 'configs/cifar100/')))
 
 
 def dataset_classes(cfg: Config) -> int:

@@ -1,0 +1,18 @@
+# resnet32x4 (CRD code: resnet32x4) on CIFAR-100, trained alone with the CRD schedule.
+# CRD README (HobbitLong/RepDistiller) top-1: 79.42 %; not measured here.
+_base_ = [
+    './_base_/cifar100_bs64.py', './_base_/crd_sgd-240e.py', './_base_/default_runtime.py'
+]
+
+custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
+
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='CifarResNet', arch='resnet32x4'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=256,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk=(1, 5)))
