@@ -130,7 +130,8 @@ def test_generator_turns_headers_into_results(tmp_path):
         'Config': 'configs/det/vkd_vidt_8xb2-50e_coco.py',
         'Metadata': {'Training Data': 'COCO', 'Epochs': 50, 'Batch Size': 16},
         'Results': [{'Task': 'Object Detection', 'Dataset': 'COCO',
-                     'Metrics': {'box AP': 43.0}}]}]
+                     'Metrics': {'box AP': 43.0}}],
+        'Weights': 'not released'}]
     baseline, distilled = gan['Models']
     assert baseline['Metadata'] == {'Training Data': 'CIFAR-10', 'Batch Size': 50}
     assert 'Results' not in baseline
@@ -162,8 +163,9 @@ def test_generator_rejects_two_configs_of_one_name(tmp_path):
                     reason='openmim is not installed (pip install openmim)')
 def test_mim_trains_a_toy_config_from_the_installed_wheel(wheel, tmp_path):
     """A fresh virtual environment that sees this one's packages gets the wheel (no editable
-    install, no PYTHONPATH); run from a folder without configs, mim finds the toy config in
-    the installed ``vkd_mm/.mim`` and its tools/train.py trains it for one epoch."""
+    install, no PYTHONPATH); ``mim search`` lists the toy config, and run from a folder
+    without configs, ``mim train`` finds it in the installed ``vkd_mm/.mim`` and its
+    tools/train.py trains it for one epoch."""
     venv = tmp_path / 'venv'
     subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(venv)], check=True)
     site_packages = Path(sysconfig.get_path('purelib', vars={'base': str(venv)}))
@@ -171,9 +173,13 @@ def test_mim_trains_a_toy_config_from_the_installed_wheel(wheel, tmp_path):
     (site_packages / 'outer_site_packages.pth').write_text('\n'.join(visible) + '\n')
     python = str(venv / 'bin' / 'python')
     env = _clean_env()
-    subprocess.run([python, '-m', 'pip', 'install', '--no-deps', '--no-index', '-q',
-                    '--disable-pip-version-check', str(wheel)], check=True, env=env)
+    # --ignore-installed: a vkd_mm of the outer environment must not stand in for the wheel
+    subprocess.run([python, '-m', 'pip', 'install', '--no-deps', '--no-index', '--ignore-installed',
+                    '-q', '--disable-pip-version-check', str(wheel)], check=True, env=env)
     mim_root = site_packages / 'vkd_mm' / '.mim'
+    search = subprocess.run([python, '-m', 'mim', 'search', 'vkd_mm', '--field', 'config'],
+                            env=env, capture_output=True, text=True, check=True)
+    assert f'config id: {Path(TOY_CONFIG).stem}\n' in search.stdout
     run_dir = tmp_path / 'run'
     run_dir.mkdir()
     subprocess.run([python, str(mim_root / 'tools/make_toy_data.py'), '--train', '4',

@@ -11,7 +11,7 @@ configs' file names and headers (docs/config_headers.md), never from loading a c
   is a number. The table gives the task (and the dataset where one table covers one data set);
   a row whose figure is unknown gives no entry.
 
-No weights are released, so no model has ``Weights``.
+No weights are released: every model's ``Weights`` says so (``mim search`` shows it).
 
 Usage (from the repository root):
     python tools/misc/make_metafiles.py          # write the files
@@ -55,6 +55,7 @@ DATASETS = {
     'toy-coco': 'toy COCO',
 }
 
+WEIGHTS = 'not released'
 # the paper's metric names -> the names OpenMMLab metafiles use
 METRICS = {'AP': 'box AP', 'top-1': 'Top 1 Accuracy'}
 
@@ -146,6 +147,7 @@ def model_entry(repo_root: Path, config: Path, collection: str) -> dict:
     entry = {'Name': stem, 'In Collection': collection, 'Config': rel, 'Metadata': metadata}
     if results:
         entry['Results'] = results
+    entry['Weights'] = WEIGHTS
     return entry
 
 
