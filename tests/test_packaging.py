@@ -111,6 +111,7 @@ def test_generator_turns_headers_into_results(tmp_path):
     _write_config(tmp_path, 'configs/gan/vkd_biggan_1xb50_cifar100-10p-32x32.py',
                   '# paper: Table 4, CIFAR-100 10 %, V_kD, FID 26.6\n'
                   '# paper: Table 9, CIFAR-100 10 %, V_kD, precision figure unknown (not read)\n'
+                  '# paper: Table 9, CIFAR-100 10 %, V_kD, precision/recall: 0.71/0.65\n'
                   '# differs: nothing known\n')
     _write_config(tmp_path, 'configs/gan/biggan_1xb50_cifar10-10p-32x32.py', '# no table\n')
     _write_config(tmp_path, 'configs/det/vkd_vidt_8xb2-50e_coco.py',
@@ -135,16 +136,20 @@ def test_generator_turns_headers_into_results(tmp_path):
     baseline, distilled = gan['Models']
     assert baseline['Metadata'] == {'Training Data': 'CIFAR-10', 'Batch Size': 50}
     assert 'Results' not in baseline
-    # the Table 9 row has no figure, so it gives no entry; Table 4 covers CIFAR-10 and -100,
-    # so the data set comes from the name
-    assert distilled['Results'] == [{'Task': 'Conditional GANs', 'Dataset': 'CIFAR-100',
-                                     'Metrics': {'FID': 26.6}}]
+    # the first Table 9 row has no figure, so it gives no entry; Tables 4 and 9 cover CIFAR-10
+    # and -100, so the data set comes from the name
+    assert distilled['Results'] == [
+        {'Task': 'Conditional GANs', 'Dataset': 'CIFAR-100', 'Metrics': {'FID': 26.6}},
+        {'Task': 'Conditional GANs', 'Dataset': 'CIFAR-100',
+         'Metrics': {'precision': 0.71, 'recall': 0.65}}]
 
 
 @pytest.mark.parametrize('rel, header, error', [
     ('configs/a/vkd_model_coco.py', '# paper: Table 12, row, AP 1.0\n', 'names Table 12'),
     ('configs/a/vkd_model.py', '# a header\n', 'the name has no dataset field'),
     ('configs/a/vkd_biggan.py', '# paper: Table 4, row, FID 20.1\n', 'covers several data sets'),
+    ('configs/a/vkd_biggan_cifar10.py', '# paper: Table 9, row, P/R/D 0.7/0.6\n',
+     'write the figure as'),
 ])
 def test_generator_names_the_fix(tmp_path, rel, header, error):
     _write_config(tmp_path, rel, header)

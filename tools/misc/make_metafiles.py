@@ -60,8 +60,10 @@ WEIGHTS = 'not released'
 METRICS = {'AP': 'box AP', 'top-1': 'Top 1 Accuracy'}
 
 _PAPER_LINE = re.compile(r'^# paper: Table (\d+), (.+)$')
-# the figure: a number standing alone (not the 1 of "top-1"), with the metric before it
-_FIGURE = re.compile(r'^(?P<metric>.*?)\s*(?<![\w.-])(?P<value>\d+(?:\.\d+)?)(?![\w-]|\.\d)')
+# the figure: a number standing alone (not the 1 of "top-1"), with the metric before it;
+# 'P/R: 0.71/0.65' gives a figure per metric
+_NUMBER = r'(?<![\w.-])\d+(?:\.\d+)?(?![\w-]|\.\d)'
+_FIGURE = re.compile(rf'^(?P<metric>.*?)[\s:]*(?P<values>{_NUMBER}(?:/{_NUMBER})*)')
 _NOT_READ = re.compile(r'\bunknown\b|\bnot (?:read|transcribed)\b')
 _EPOCHS = re.compile(r'(?:^|[_-])(\d+)e(?:[_-]|$)')
 _BATCH = re.compile(r'(?:^|[_-])(\d+)xb(\d+)(?:[_-]|$)')
@@ -115,12 +117,20 @@ def paper_results(config: str, lines: List[str], dataset: Optional[str]) -> List
         if table_dataset is None and dataset is None:
             raise ValueError(f'{config}: Table {table} covers several data sets and the name '
                              f'has no dataset field: end the name with one of {list(DATASETS)}')
-        metric = figure.group('metric') or field
         results.append(dict(
-            Task=task,
-            Dataset=table_dataset or dataset,
-            Metrics={METRICS.get(metric, metric): float(figure.group('value'))}))
+            Task=task, Dataset=table_dataset or dataset, Metrics=_metrics(config, line, figure)))
     return results
+
+
+def _metrics(config: str, line: str, figure: re.Match) -> Dict[str, float]:
+    """The metrics of a figure: 'AP 43.0' -> {'box AP': 43.0}, 'P/R 0.7/0.6' -> two."""
+    values = [float(value) for value in figure.group('values').split('/')]
+    names = figure.group('metric').strip()
+    names = names.split('/') if len(values) > 1 else [names]
+    if len(names) != len(values) or not all(names):
+        raise ValueError(f'{config}: {line!r}: write the figure as "<metric> <figure>" or '
+                         '"<metric>/<metric> <figure>/<figure>"')
+    return {METRICS.get(name, name): value for name, value in zip(names, values)}
 
 
 def model_entry(repo_root: Path, config: Path, collection: str) -> dict:
