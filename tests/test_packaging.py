@@ -104,7 +104,7 @@ def test_model_index_lists_every_config_once():
 def _write_config(root, rel, header):
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(header + "_base_ = ['mmdet::_base_/default_runtime.py']\n")
+    path.write_text(header + "_base_ = ['../_base_/default_runtime.py']\n")
 
 
 def test_generator_turns_headers_into_results(tmp_path):

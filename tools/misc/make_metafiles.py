@@ -67,8 +67,9 @@ _FIGURE = re.compile(rf'^(?P<metric>.*?)[\s:]*(?P<values>{_NUMBER}(?:/{_NUMBER})
 _NOT_READ = re.compile(r'\bunknown\b|\bnot (?:read|transcribed)\b')
 _EPOCHS = re.compile(r'(?:^|[_-])(\d+)e(?:[_-]|$)')
 _BATCH = re.compile(r'(?:^|[_-])(\d+)xb(\d+)(?:[_-]|$)')
-GENERATED_NOTE = ('# Written by tools/misc/make_metafiles.py from the configs\' names and headers: '
-                  'edit those\n# and run it again.\n')
+SCRIPT = 'tools/misc/make_metafiles.py'
+GENERATED_NOTE = (f'# Written by {SCRIPT} from the configs\' names and headers: edit those\n'
+                  '# and run it again.\n')
 # the collection of the configs directly under configs/
 ROOT_COLLECTION = 'vkd_mm'
 
@@ -108,7 +109,7 @@ def paper_results(config: str, lines: List[str], dataset: Optional[str]) -> List
         table = int(match.group(1))
         if table not in TABLES:
             raise ValueError(f'{config}: {line!r} names Table {table}, which TABLES in '
-                             f'{__file__} does not list: add its task and data set there')
+                             f'{SCRIPT} does not list: add its task and data set there')
         field = match.group(2).rsplit(',', 1)[-1].strip()
         figure = _FIGURE.match(field)
         if figure is None or _NOT_READ.search(field[:figure.end()]):
@@ -137,15 +138,15 @@ def model_entry(repo_root: Path, config: Path, collection: str) -> dict:
     """The metafile entry of one config."""
     rel = config.relative_to(repo_root).as_posix()
     stem = config.stem
-    results = paper_results(rel, header_lines(config.read_text()), name_dataset(stem))
     dataset = name_dataset(stem)
+    results = paper_results(rel, header_lines(config.read_text()), dataset)
     if dataset is None:
         datasets = {result['Dataset'] for result in results}
         if len(datasets) != 1:
             raise ValueError(
                 f'{rel}: the name has no dataset field: name it '
                 '{algorithm}_{model}_{schedule}_{dataset}.py with a dataset field of '
-                f'{list(DATASETS)}, or add the field to DATASETS in {__file__}')
+                f'{list(DATASETS)}, or add the field to DATASETS in {SCRIPT}')
         dataset = datasets.pop()
     metadata = {'Training Data': dataset}
     epochs = _EPOCHS.search(stem)
@@ -218,7 +219,7 @@ def main():
     if args.check:
         stale = stale_files(root)
         for path in stale:
-            print(f'{path.relative_to(root)} is not what {osp.relpath(__file__, root)} writes')
+            print(f'{path.relative_to(root)} is not what {SCRIPT} writes: run it')
         sys.exit(1 if stale else 0)
     for path, text in render(root).items():
         path.write_text(text)
