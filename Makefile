@@ -3,10 +3,13 @@
 export VKD_MM_VENV ?= $(CURDIR)/.venv
 PYTHON := $(VKD_MM_VENV)/bin/python
 
-.PHONY: env test demo demo-cls bench
+.PHONY: env lint test demo demo-cls bench
 
 env:
 	@tools/setup_env.sh
+
+lint: env
+	PYTHON=$(PYTHON) tools/lint.sh
 
 test: env
 	$(PYTHON) -m pytest -q

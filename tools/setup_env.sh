@@ -115,7 +115,7 @@ if ! mmcv_ops_work; then
 fi
 
 # setuptools stays pinned: mmagic's requirements would otherwise lift it past 70.
-"${pip[@]}" "${host_pip_args[@]}" -r "$req/tests.txt" -r "$req/build.txt"
+"${pip[@]}" "${host_pip_args[@]}" -r "$req/tests.txt" -r "$req/lint.txt" -r "$req/build.txt"
 "$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$repo"
 
 (cd / && "$venv/bin/python" -c "import vkd_mm, ${host_packages//$'\n'/, }") \
