@@ -189,7 +189,7 @@ def file_hash(paths: List[str]) -> str:
 
 
 def prepare_config(path: str, args, work_dir: str, seed: int, epochs: int,
-                   every_epoch: bool = True) -> Config:
+                   every_epoch: bool = True, train_size: Optional[int] = None) -> Config:
     """The config of one run: data root, subset sizes, schedule, seed, no checkpoints; the
     test set is scored after every epoch, or only after the last one."""
     cfg = Config.fromfile(path)
@@ -198,7 +198,7 @@ def prepare_config(path: str, args, work_dir: str, seed: int, epochs: int,
     cfg.randomness = dict(seed=seed, deterministic=True)
     for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
         loader.dataset.data_root = args.data_root
-    cfg.train_dataloader.dataset.indices = args.train_size
+    cfg.train_dataloader.dataset.indices = train_size or args.train_size
     if args.test_size:
         cfg.val_dataloader.dataset.indices = args.test_size
         cfg.test_dataloader.dataset.indices = args.test_size
@@ -243,7 +243,8 @@ def train(cfg: Config) -> dict:
 def prepare_teacher(args, data_hash: str) -> dict:
     """Train the teacher unless the same one is cached; make WKD-L's costs; return its record."""
     config = osp.join(CONFIGS, TEACHER_CONFIG)
-    probe = prepare_config(config, args, '', 0, args.teacher_epochs)
+    probe = prepare_config(config, args, '', 0, args.teacher_epochs,
+                           train_size=args.teacher_train_size)
     key = hashlib.sha256((probe.pretty_text + data_hash).encode()).hexdigest()[:12]
     teacher_dir = osp.join(args.work_dir, f'teacher-{key}')
     record_path = osp.join(teacher_dir, 'teacher.json')
@@ -254,7 +255,8 @@ def prepare_teacher(args, data_hash: str) -> dict:
     else:
         print(f'[teacher] training {TEACHER_CONFIG} for {args.teacher_epochs} epochs '
               f'into {teacher_dir}', flush=True)
-        cfg = prepare_config(config, args, teacher_dir, 0, args.teacher_epochs)
+        cfg = prepare_config(config, args, teacher_dir, 0, args.teacher_epochs,
+                             train_size=args.teacher_train_size)
         cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=args.teacher_epochs,
                                             max_keep_ckpts=1)
         with cpu_lock(args.lock):
@@ -406,6 +408,8 @@ def parse_args(argv=None):
     parser.add_argument('--batch-size', type=int, default=None, help='default: the configs\'')
     parser.add_argument('--epochs', type=int, default=4, help='every student run')
     parser.add_argument('--teacher-epochs', type=int, default=15)
+    parser.add_argument('--teacher-train-size', type=int, default=None,
+                        help='the teacher\'s first N training images (default: --train-size)')
     parser.add_argument('--threads', type=int, default=2, help='torch.set_num_threads')
     parser.add_argument('--data-root', default='/usr/share/datasets/fashion-mnist')
     parser.add_argument('--report', action='store_true',
@@ -419,28 +423,26 @@ def parse_args(argv=None):
         for key, value in QUICK.items():
             setattr(args, key, value)
         args.seeds = args.seeds[:1]
+    args.teacher_train_size = args.teacher_train_size or args.train_size
     args.work_dir = osp.abspath(args.work_dir or osp.join(
         REPO, 'work_dirs', 'kd_fashion_mnist_quick' if args.quick else 'kd_fashion_mnist'))
     return args
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    command = ' '.join(shlex.quote(a) for a in [sys.executable] + sys.argv)
-    torch.set_num_threads(args.threads)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    import vkd_mm  # noqa: F401  registers FashionMNISTIdx, the distiller and its parts
+def prepare_data(args) -> str:
+    """Check the data files are there (the error names the package); return their hash."""
     from vkd_mm.datasets.fashion_mnist_files import (fashion_mnist_files,
                                                      missing_fashion_mnist_files)
     if missing_fashion_mnist_files(args.data_root):
         fashion_mnist_files(args.data_root, 'train')  # raises, naming the files and the package
-    data_files = [p for split in ('train', 'test')
-                  for p in fashion_mnist_files(args.data_root, split)]
-    data_hash = file_hash(data_files)
-    os.makedirs(args.work_dir, exist_ok=True)
-    start, commit = time.time(), git_commit()
+    return file_hash([p for split in ('train', 'test')
+                      for p in fashion_mnist_files(args.data_root, split)])
 
-    teacher = prepare_teacher(args, data_hash)
+
+def run_rows(args, teacher: dict, data_hash: str, start: float) -> Dict[str, dict]:
+    """Train every (seed, student, row) of ``args`` not stored yet at its settings (train size,
+    epochs, batch, teacher); return the records of ``args``' seeds, students and rows, keyed
+    'student/row/seed'."""
     settings = dict(train_size=args.train_size, test_size=args.test_size, epochs=args.epochs,
                     batch_size=args.batch_size, teacher=teacher['checkpoint'], data=data_hash)
     settings_key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
@@ -457,7 +459,8 @@ def main(argv=None):
         if key in results or args.report:
             continue
         cfg = prepare_config(row_config(student, row), args,
-                             osp.join(args.work_dir, 'runs', f'{student}_{row}_seed{seed}'),
+                             osp.join(args.work_dir, 'runs', settings_key,
+                                      f'{student}_{row}_seed{seed}'),
                              seed, args.epochs, every_epoch=row in CURVE_ROWS)
         if cfg.model.type == 'VkDDistiller':
             cfg.model.teacher_ckpt = teacher['checkpoint']
@@ -475,14 +478,27 @@ def main(argv=None):
         print(f'    top-1 {record["top1"]:.2f}  {record["step_ms"] or 0:.0f} ms/step  '
               f'{record["wall_s"]:.0f} s', flush=True)
 
-    results = {k: v for k, v in results.items()
-               if v['seed'] in args.seeds and v['student'] in args.students
-               and v['row'] in args.rows}
+    return {k: v for k, v in results.items()
+            if v['seed'] in args.seeds and v['student'] in args.students
+            and v['row'] in args.rows}
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    command = ' '.join(shlex.quote(a) for a in [sys.executable] + sys.argv)
+    torch.set_num_threads(args.threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    import vkd_mm  # noqa: F401  registers FashionMNISTIdx, the distiller and its parts
+    data_hash = prepare_data(args)
+    os.makedirs(args.work_dir, exist_ok=True)
+    start, commit = time.time(), git_commit()
+    teacher = prepare_teacher(args, data_hash)
+    results = run_rows(args, teacher, data_hash, start)
     duration = time.time() - start
     text = (f'Fashion-MNIST, top-1 on the first {args.test_size or 10000} test images, students '
             f'trained {args.epochs} epochs on the first {args.train_size} training images '
             f'(batch {args.batch_size or 128}), seeds {args.seeds}; teacher trained '
-            f'{args.teacher_epochs} epochs on the same images.\n'
+            f'{args.teacher_epochs} epochs on the first {args.teacher_train_size} images.\n'
             'ms / step: median forward + backward + update of a training step; step memory: '
             'weights, gradients and AdamW moments of what trains, frozen teacher weights, and '
             'tensors saved for backward.' + table(results, args, teacher) +

@@ -1,0 +1,152 @@
+"""Does the gain of distillation grow, stay or vanish as students converge? A budget sweep.
+
+Runs rows of ``kd_fashion_mnist.py`` (same configs, same teacher, same caching of finished runs)
+at several training budgets and plots, against the number of training steps, each method's
+top-1 minus its student's baseline (the student alone; for the DeiT-style student, DeiT's
+distillation head alone), paired by seed: the line is the mean over seeds of (method - baseline)
+at the same seed, the band their standard deviation. One teacher serves every budget.
+
+A budget is ``IMAGESxEPOCHS``: the first IMAGES training images for EPOCHS epochs (cosine
+schedule over the whole budget), e.g. ``5000x4`` (156 steps at batch 128, the small-budget
+table) up to ``60000x10`` (4690 steps).
+
+Usage:
+    python benchmarks/kd_budget_sweep.py [--budgets 5000x4 60000x1 60000x4 ...]
+        [--students resnet vit deit] [--seeds 0 1 2] [--teacher-epochs 20]
+        [--teacher-train-size 60000] [kd_fashion_mnist.py's other options]
+    python benchmarks/kd_budget_sweep.py --quick   # two tiny budgets, a smoke test
+"""
+import argparse
+import math
+import os.path as osp
+import shlex
+import statistics
+import sys
+import time
+from typing import Dict, List, Tuple
+
+import torch
+
+import kd_fashion_mnist as bench
+
+# student -> the methods compared with its baseline (STUDENT_ROWS[student][0])
+METHODS = {'resnet': ('fitnet', 'vkd'), 'vit': ('fitnet', 'vkd'), 'deit': ('deit-vkd', )}
+QUICK_BUDGETS = ('64x1', '128x1')
+
+
+def parse_budget(text: str) -> Tuple[int, int]:
+    try:
+        images, epochs = (int(part) for part in text.lower().split('x'))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'a budget is IMAGESxEPOCHS, e.g. 60000x4; got {text!r}') from None
+    return images, epochs
+
+
+def steps(images: int, epochs: int, batch_size: int) -> int:
+    return math.ceil(images / batch_size) * epochs
+
+
+def paired_gains(results: Dict[str, dict], student: str, method: str) -> List[float]:
+    """top-1 of ``method`` minus its student's baseline, per seed that has both."""
+    baseline = bench.STUDENT_ROWS[student][0]
+    by_seed = {(r['row'], r['seed']): r['top1'] for r in results.values()
+               if r['student'] == student}
+    return [by_seed[(method, seed)] - by_seed[(baseline, seed)]
+            for (row, seed) in by_seed if row == method and (baseline, seed) in by_seed]
+
+
+def gain_text(gains: List[float]) -> str:
+    if not gains:
+        return 'n/a'
+    if len(gains) == 1:
+        return f'{gains[0]:+.2f}'
+    return f'{statistics.mean(gains):+.2f} +- {statistics.stdev(gains):.2f}'
+
+
+def plot(sweep: Dict[Tuple[str, str], List[Tuple[int, List[float]]]], path: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    import numpy as np
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for (student, method), points in sweep.items():
+        points = [(x, g) for x, g in points if g]
+        if not points:
+            continue
+        x = np.array([p[0] for p in points])
+        mean = np.array([statistics.mean(p[1]) for p in points])
+        std = np.array([statistics.stdev(p[1]) if len(p[1]) > 1 else 0.0 for p in points])
+        style = '-' if 'vkd' in method else '--'
+        line, = ax.plot(x, mean, style, marker='o',
+                        label=f'{bench.ROWS[method]}, {bench.STUDENTS[student][0]}')
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.12)
+    ax.axhline(0.0, color='black', linewidth=0.8)
+    ax.set_xscale('log')
+    ax.set_xlabel('training steps (batch 128)')
+    ax.set_ylabel('top-1 gain over the baseline (points)')
+    ax.set_title('Fashion-MNIST: distillation gain against the training budget')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--budgets', type=parse_budget, nargs='+',
+                        default=[parse_budget(b) for b in
+                                 ('5000x4', '60000x1', '60000x2', '60000x4', '60000x8')])
+    parser.add_argument('--quick', action='store_true', help='two tiny budgets, one seed')
+    args, rest = parser.parse_known_args(argv)
+    if args.quick:
+        args.budgets = [parse_budget(b) for b in QUICK_BUDGETS]
+    return args, rest
+
+
+def main(argv=None):
+    args, rest = parse_args(argv)
+    command = ' '.join(shlex.quote(a) for a in [sys.executable] + sys.argv)
+    base = bench.parse_args(rest + (['--quick'] if args.quick else []))
+    if not args.quick and base.teacher_train_size == base.train_size:
+        base.teacher_train_size = max(images for images, _ in args.budgets)
+    base.work_dir = base.work_dir.replace('kd_fashion_mnist', 'kd_budget_sweep')
+    torch.set_num_threads(base.threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    import vkd_mm  # noqa: F401  registers FashionMNISTIdx, the distiller and its parts
+    data_hash = bench.prepare_data(base)
+    start, commit = time.time(), bench.git_commit()
+    teacher = bench.prepare_teacher(base, data_hash)
+    batch = base.batch_size or 128
+    sweep: Dict[Tuple[str, str], List[Tuple[int, List[float]]]] = {
+        (student, method): [] for student in base.students for method in METHODS[student]}
+    lines = ['| student | method | ' + ' | '.join(
+        f'{steps(i, e, batch)} steps ({i}x{e})' for i, e in args.budgets) + ' |',
+             '|---' * (2 + len(args.budgets)) + '|']
+    for images, epochs in args.budgets:
+        base.train_size, base.epochs = images, epochs
+        base.rows = sorted({bench.STUDENT_ROWS[s][0] for s in base.students}
+                           | {m for s in base.students for m in METHODS[s]})
+        print(f'[budget] {images} images x {epochs} epochs', flush=True)
+        results = bench.run_rows(base, teacher, data_hash, start)
+        for (student, method), points in sweep.items():
+            points.append((steps(images, epochs, batch), paired_gains(results, student, method)))
+    for (student, method), points in sweep.items():
+        lines.append(f'| {bench.STUDENTS[student][0]} | {bench.ROWS[method]} | ' +
+                     ' | '.join(gain_text(gains) for _, gains in points) + ' |')
+    png = osp.join(base.work_dir, 'budget_sweep.png')
+    plot(sweep, png)
+    text = (f'Top-1 gain over the baseline, mean +- std over seeds {base.seeds} of the paired '
+            f'difference; teacher top-1 {teacher["top1"]:.2f} ({base.teacher_epochs} epochs on '
+            f'{base.teacher_train_size} images)\n' + '\n'.join(lines) +
+            f'\n\ncommand: {command}\ncommit: {commit} (at the start)\n'
+            f'machine: {bench.machine()}\nduration: {(time.time() - start) / 60:.1f} min '
+            f'(cached runs not retrained)\nplot: {png}\n')
+    with open(osp.join(base.work_dir, 'budget_sweep.md'), 'w') as f:
+        f.write(text)
+    print('\n' + text, flush=True)
+
+
+if __name__ == '__main__':
+    main()
