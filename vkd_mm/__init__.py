@@ -6,6 +6,7 @@ MMDetection, MMPretrain or MMagic register when a config of that scope is built:
 :mod:`vkd_mm.registry`) and changes no global state: how checkpoints load is a policy that
 ``tools/train.py`` and ``tools/test.py`` install (:func:`vkd_mm.utils.use_checkpoint_policy`).
 """
+from .datasets import CheckedLoadImageFromFile
 from .engine import CategoryCostLoop
 from .hooks import CosineLossWeightHook, ProjectorDiagnosticsHook
 from .models import (BatchStandardize, BatchWhiten, ConvBottleneckProjector, KLDivergenceLoss,
@@ -21,5 +22,6 @@ __all__ = [
     '__version__', 'OrthogonalProjector', 'LinearProjector', 'MLPProjector', 'ProjectorEnsemble',
     'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'RunningWhiten', 'VkDLoss',
     'VkDDistiller', 'ProjectorDiagnosticsHook', 'CosineLossWeightHook', 'CategoryCostLoop',
-    'WKDLogitLoss', 'WKDFeatureLoss', 'KLDivergenceLoss', 'ConvBottleneckProjector'
+    'WKDLogitLoss', 'WKDFeatureLoss', 'KLDivergenceLoss', 'ConvBottleneckProjector',
+    'CheckedLoadImageFromFile'
 ]

@@ -28,12 +28,12 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from mmengine.registry import DATASETS, HOOKS, LOOPS, MODELS
+from mmengine.registry import DATASETS, HOOKS, LOOPS, MODELS, TRANSFORMS
 
 from vkd_mm.utils.optional import host_installed
 
 __all__ = [
-    'MODELS', 'HOOKS', 'LOOPS', 'DATASETS', 'HOST_MODULES', 'HOST_REGISTRIES',
+    'MODELS', 'HOOKS', 'LOOPS', 'DATASETS', 'TRANSFORMS', 'HOST_MODULES', 'HOST_REGISTRIES',
     'register_host_modules'
 ]
 

@@ -2,18 +2,21 @@
 # `python tools/make_toy_data.py --task det` into data/toy_coco; stock CocoDataset / CocoMetric.
 _base_ = ['mmdet::_base_/datasets/coco_detection.py']
 
+# CheckedLoadImageFromFile (vkd_mm): an unreadable image stops with its file and sample index
+custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
+
 data_root = 'data/toy_coco/'
 metainfo = dict(classes=('circle', 'square', 'triangle'))
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='Resize', scale=(128, 128), keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=(128, 128), keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs',
