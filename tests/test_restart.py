@@ -1,0 +1,155 @@
+"""A dead worker and a preempted job: the run goes on by itself and ends bitwise as if unhurt.
+
+Real ``tools/dist_train.sh`` and ``tools/train.py`` runs of the toy distillation config on the
+CPU, set up as in ``tests/test_resume.py`` (8 steps of 12 images, a checkpoint every 3,
+validation, random flips), compared with the uninterrupted run of the same command: every
+weight and buffer, the optimizer state and every logged loss and learning rate.
+
+- one of 2 gloo ranks is killed with SIGKILL after the checkpoint of step 3 is complete, or
+  before any checkpoint exists: torchrun (``MAX_RESTARTS``) starts both again, and they resume
+  from that checkpoint, or from scratch;
+- one process gets SIGTERM mid-run: it saves a checkpoint after its current step and exits
+  with code 75; the same command started again as a requeued Slurm job
+  (``SLURM_RESTART_COUNT=1``) resumes from it.
+"""
+import os
+import os.path as osp
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from vkd_mm.hooks import PREEMPTED_EXIT_CODE
+from vkd_mm.utils import load_checkpoint_file
+from .conftest import REPO_ROOT
+from .test_resume import (EPOCH_BASED, KILL_AFTER, MAX_ITERS, environment, logged_scalars,
+                          max_difference, process_tree, run, tensors, train_command,
+                          write_config)
+
+# checkpoints at step 8 only: the checkpoint written on SIGTERM is the one resumed from
+LAST_ONLY = EPOCH_BASED + """
+default_hooks['checkpoint']['interval'] = 100
+"""
+
+
+def assert_same_run(reference_dir: str, work_dir: str) -> None:
+    """Final weights, buffers and optimizer state, and every logged step, as the reference."""
+    final = f'iter_{MAX_ITERS}.pth'
+    reference = load_checkpoint_file(osp.join(reference_dir, final))
+    other = load_checkpoint_file(osp.join(work_dir, final))
+    assert max_difference(tensors(reference['state_dict']), tensors(other['state_dict'])) == 0
+    assert max_difference(tensors(reference['optimizer']), tensors(other['optimizer'])) == 0
+    reference_log, other_log = logged_scalars(reference_dir), logged_scalars(work_dir)
+    assert sorted(reference_log) == list(range(1, MAX_ITERS + 1))
+    assert set(other_log) == set(reference_log)
+    for step, records in other_log.items():
+        # steps trained before the fault and again after it are logged twice
+        assert all(record == reference_log[step][0] for record in records), step
+
+
+def start(command: list, port: int, log_path: str, **env: str) -> subprocess.Popen:
+    log = open(log_path, 'w')
+    return subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            env=dict(environment(port), **env))
+
+
+def wait_until(process: subprocess.Popen, ready, what: str) -> None:
+    deadline = time.time() + 600
+    while not ready():
+        assert process.poll() is None, f'the run ended before {what}'
+        assert time.time() < deadline, f'no {what} in 10 minutes'
+        time.sleep(0.05)
+
+
+def checkpoint_named(work_dir: str, name: str):
+    marker = osp.join(work_dir, 'last_checkpoint')
+    return lambda: osp.isfile(marker) and open(marker).read().strip().endswith(name)
+
+
+def first_step_logged(work_dir: str):
+    return lambda: bool(logged_scalars(work_dir))
+
+
+def rank_process(root: int, rank: int) -> int:
+    """The training process of ``rank`` under a torchrun started as ``root``."""
+    for pid in process_tree(root):
+        try:
+            environ = open(f'/proc/{pid}/environ', 'rb').read().split(b'\0')
+            cmdline = open(f'/proc/{pid}/cmdline', 'rb').read()
+        except OSError:
+            continue
+        if b'train.py' in cmdline and f'RANK={rank}'.encode() in environ:
+            return pid
+    raise AssertionError(f'no process of rank {rank} under {root}')
+
+
+@pytest.fixture(scope='module')
+def reference_2_ranks(toy_data_root, tmp_path_factory):
+    """The uninterrupted run with 2 gloo processes: its work dir."""
+    tmp_path = tmp_path_factory.mktemp('reference_2_ranks')
+    config = write_config(tmp_path, toy_data_root, EPOCH_BASED, 2)
+    run(train_command(config, str(tmp_path / 'work'), 2, 29651), 29651)
+    return config, str(tmp_path / 'work')
+
+
+@pytest.mark.parametrize('when,port', [
+    pytest.param('after-checkpoint', 29652, id='after-the-checkpoint-of-step-3'),
+    pytest.param('before-checkpoint', 29653, id='before-any-checkpoint'),
+])
+def test_a_killed_rank_is_restarted_and_the_run_ends_as_the_uninterrupted_one(
+        when, port, reference_2_ranks, tmp_path):
+    config, reference_dir = reference_2_ranks
+    work_dir, log_path = str(tmp_path / 'work'), str(tmp_path / 'log.txt')
+    process = start(train_command(config, work_dir, 2, port), port, log_path, MAX_RESTARTS='2')
+    try:
+        if when == 'after-checkpoint':
+            wait_until(process, checkpoint_named(work_dir, KILL_AFTER), KILL_AFTER)
+        else:
+            wait_until(process, first_step_logged(work_dir), 'logged step')
+            assert not osp.isfile(osp.join(work_dir, 'last_checkpoint'))
+        os.kill(rank_process(process.pid, 1), signal.SIGKILL)
+        process.wait(600)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    log = open(log_path).read()
+    assert process.returncode == 0, log[-4000:]
+    assert re.search(r'Worker group FAILED\. 2/2 attempts left; will restart', log), log[-4000:]
+    resumed = (f'restart 1: resuming from {work_dir}/{KILL_AFTER}' if when == 'after-checkpoint'
+               else 'restart 1: no checkpoint yet, training from scratch')
+    assert resumed in log, log[-4000:]
+    assert_same_run(reference_dir, work_dir)
+
+
+def test_sigterm_saves_a_checkpoint_and_a_requeued_run_resumes_exactly(toy_data_root, tmp_path):
+    config = write_config(tmp_path, toy_data_root, LAST_ONLY, 1)
+    reference_dir, work_dir = str(tmp_path / 'reference'), str(tmp_path / 'work')
+    command = train_command(config, work_dir, 1, 29654)
+    run(train_command(config, reference_dir, 1, 29654), 29654)
+
+    log_path = str(tmp_path / 'preempted.txt')
+    process = start(command, 29654, log_path)
+    try:
+        wait_until(process, first_step_logged(work_dir), 'logged step')
+        process.send_signal(signal.SIGTERM)
+        process.wait(600)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    log = open(log_path).read()
+    assert process.returncode == PREEMPTED_EXIT_CODE, log[-4000:]
+    saved = re.search(r'stopped after step (\d+) on a signal; saved (\S+);', log)
+    assert saved, log[-4000:]
+    step, path = int(saved.group(1)), saved.group(2)
+    assert 1 <= step < MAX_ITERS and path == osp.join(work_dir, f'iter_{step}.pth')
+    assert open(osp.join(work_dir, 'last_checkpoint')).read() == path
+
+    requeued = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
+                              timeout=600, env=dict(environment(29654), SLURM_RESTART_COUNT='1'))
+    output = requeued.stdout + requeued.stderr
+    assert requeued.returncode == 0, output[-4000:]
+    assert f'restart 1: resuming from {path}' in output
+    assert f'resumed epoch: {(step - 1) // 4}, iter: {step}' in output, output[-4000:]
+    assert_same_run(reference_dir, work_dir)
