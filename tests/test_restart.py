@@ -116,7 +116,7 @@ def test_a_killed_rank_is_restarted_and_the_run_ends_as_the_uninterrupted_one(
             process.kill()
     log = open(log_path).read()
     assert process.returncode == 0, log[-4000:]
-    assert re.search(r'Worker group FAILED\. 2/2 attempts left; will restart', log), log[-4000:]
+    assert 'exitcode: -9' in log and 'local_rank: 1' in log, log[-4000:]  # torchrun saw it
     resumed = (f'restart 1: resuming from {work_dir}/{KILL_AFTER}' if when == 'after-checkpoint'
                else 'restart 1: no checkpoint yet, training from scratch')
     assert resumed in log, log[-4000:]
