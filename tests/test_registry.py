@@ -106,6 +106,9 @@ COMPONENTS = {
     ('HOOKS', 'ProjectorDiagnosticsHook'): (dict(interval=5), _named('interval', 5)),
     ('HOOKS', 'TeacherEvalHook'): (dict(), _named('prefix', 'teacher')),
     ('HOOKS', 'ExactResumeHook'): (dict(), _named('seed', None)),
+    ('HOOKS', 'AtomicCheckpointHook'): (dict(interval=2), _named('atomic', True)),
+    ('HOOKS', 'PreemptionHook'): (dict(), _named('signalled', None)),
+    ('TRANSFORMS', 'CheckedLoadImageFromFile'): (dict(on_error='skip'), _named('on_error', 'skip')),
     ('LOOPS', 'CategoryCostLoop'): (None, None),
     ('LOOPS', 'ExactResumeEpochBasedTrainLoop'): (None, None),
 }
