@@ -12,6 +12,6 @@ __all__ = [
     'checkpoint_safe_globals', 'CheckpointNotTrustedError', 'NotACheckpointError',
     'TRUST_CHECKPOINTS_KEY',
     'extract_state_dict', 'load_state_dict_checked', 'load_checkpoint_checked',
-    'prepare_distributed', 'distributed_backend', 'load_config', 'load_run_config', 'host_installed',
-    'ATOMIC_BACKEND', 'AtomicLocalBackend', 'DiskFullError', 'atomic_write'
+    'prepare_distributed', 'distributed_backend', 'load_config', 'load_run_config',
+    'host_installed', 'ATOMIC_BACKEND', 'AtomicLocalBackend', 'DiskFullError', 'atomic_write'
 ]
