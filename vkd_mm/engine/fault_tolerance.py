@@ -107,7 +107,8 @@ def resolve_resume(cfg: Config, requested: Optional[str]) -> None:
         cfg (Config): the run config (its ``work_dir`` is set).
         requested (str, optional): ``--resume``: None, ``'auto'`` (newest in the work dir) or
             a checkpoint path. A restarted run (:func:`restart_count`) resumes from the newest
-            complete checkpoint of the work dir, else from ``requested``, else from scratch.
+            complete checkpoint of the work dir, else from ``requested``, else starts as a
+            first start does (loading the config's ``load_from``, if any).
     """
     restarts = restart_count()
     if requested is None and not restarts:
@@ -116,7 +117,8 @@ def resolve_resume(cfg: Config, requested: Optional[str]) -> None:
     if newest is None and requested not in (None, 'auto'):
         newest = requested
     cfg.resume = newest is not None
-    cfg.load_from = newest
+    if newest is not None:  # else a first start: a config's load_from (weights) still loads
+        cfg.load_from = newest
     if restarts:
         print_log(f'restart {restarts}: ' + (f'resuming from {newest}' if newest else
                                              'no checkpoint yet, training from scratch'),

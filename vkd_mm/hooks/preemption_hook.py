@@ -14,6 +14,8 @@ all-reduce), so all of them stop after the same step. Validation and data loadin
 short: the flag is read after the next training step.
 """
 import signal
+import threading
+import warnings
 from typing import Optional
 
 import torch
@@ -51,6 +53,10 @@ class PreemptionHook(Hook):
                   'training step, then stopping', logger='current')
 
     def before_train(self, runner) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            warnings.warn('PreemptionHook: training runs outside the main thread, where Python '
+                          'cannot catch signals; SIGTERM will stop it without a checkpoint')
+            return
         self._previous = signal.signal(signal.SIGTERM, self._handle)
 
     def after_train(self, runner) -> None:
