@@ -150,3 +150,27 @@ def test_a_full_disk_names_path_and_bytes_and_keeps_the_previous_checkpoint(
     assert [name for name in os.listdir(work_dir) if 'pth' in name] == ['iter_3.pth']
     assert find_resume_checkpoint(work_dir) == osp.join(work_dir, 'iter_3.pth')
     assert load_checkpoint_file(osp.join(work_dir, 'iter_3.pth'))['meta']['iter'] == 3
+
+
+@pytest.mark.parametrize('variable', ['TORCHELASTIC_RESTART_COUNT', 'SLURM_RESTART_COUNT'])
+def test_a_restart_resumes_from_the_newest_checkpoint_or_starts_as_a_first_start(
+        variable, saved_run, tmp_path, monkeypatch):
+    work_dir, _ = saved_run
+    first = Config(dict(work_dir=work_dir, load_from='weights.pth', resume=False))
+    resolve_resume(first, None)  # a first start leaves the config alone
+    assert first.resume is False and first.load_from == 'weights.pth'
+
+    monkeypatch.setenv(variable, '1')
+    restarted = Config(dict(work_dir=work_dir, load_from='weights.pth', resume=False))
+    resolve_resume(restarted, None)
+    assert restarted.resume and restarted.load_from == osp.join(work_dir, 'iter_6.pth')
+    explicit = Config(dict(work_dir=work_dir, load_from=None, resume=False))
+    resolve_resume(explicit, '/elsewhere/iter_3.pth')  # the work dir's newer one wins
+    assert explicit.load_from == osp.join(work_dir, 'iter_6.pth')
+
+    empty = Config(dict(work_dir=str(tmp_path), load_from='weights.pth', resume=False))
+    resolve_resume(empty, None)  # nothing saved yet: the config's weights, not a resume
+    assert empty.resume is False and empty.load_from == 'weights.pth'
+    empty_explicit = Config(dict(work_dir=str(tmp_path), load_from=None, resume=False))
+    resolve_resume(empty_explicit, '/elsewhere/iter_3.pth')
+    assert empty_explicit.resume and empty_explicit.load_from == '/elsewhere/iter_3.pth'

@@ -8,9 +8,11 @@ weight and buffer, the optimizer state and every logged loss and learning rate.
 - one of 2 gloo ranks is killed with SIGKILL after the checkpoint of step 3 is complete, or
   before any checkpoint exists: torchrun (``MAX_RESTARTS``) starts both again, and they resume
   from that checkpoint, or from scratch;
-- one process gets SIGTERM mid-run: it saves a checkpoint after its current step and exits
-  with code 75; the same command started again as a requeued Slurm job
-  (``SLURM_RESTART_COUNT=1``) resumes from it.
+- ``tools/slurm_train.sh`` (with stand-ins for ``srun`` and ``scontrol``: no Slurm here) gets
+  the signal Slurm sends before a time limit: its one ``tools/train.py`` process gets SIGTERM,
+  saves a checkpoint after its current step and exits with code 75, the script requeues the
+  job, and the same command started again as the requeued job (``SLURM_RESTART_COUNT=1``)
+  resumes from that checkpoint.
 """
 import os
 import os.path as osp
@@ -123,23 +125,56 @@ def test_a_killed_rank_is_restarted_and_the_run_ends_as_the_uninterrupted_one(
     assert_same_run(reference_dir, work_dir)
 
 
-def test_sigterm_saves_a_checkpoint_and_a_requeued_run_resumes_exactly(toy_data_root, tmp_path):
+FAKE_SRUN = """#!/usr/bin/env bash
+# stands in for srun where there is no Slurm: drops srun's options and runs the one task in its
+# place (exec: the signals the script sends srun reach the task), without a launcher
+while [ "$1" != python ]; do shift; done
+args=()
+for arg in "$@"; do
+    [ "$arg" = --launcher=slurm ] && arg=--launcher=none
+    args+=("$arg")
+done
+exec "${args[@]}"
+"""
+FAKE_SCONTROL = """#!/usr/bin/env bash
+echo "$@" >> "$SCONTROL_LOG"
+"""
+
+
+def slurm_stand_ins(folder) -> dict:
+    """An environment whose ``srun`` and ``scontrol`` are the stand-ins above."""
+    folder.mkdir()
+    for name, text in (('srun', FAKE_SRUN), ('scontrol', FAKE_SCONTROL)):
+        (folder / name).write_text(text)
+        (folder / name).chmod(0o755)
+    return dict(PATH=f'{folder}{os.pathsep}{environment(0)["PATH"]}', SLURM_JOB_ID='4242',
+                SCONTROL_LOG=str(folder / 'scontrol.log'))
+
+
+def test_sigterm_saves_a_checkpoint_the_job_is_requeued_and_resumes_exactly(
+        toy_data_root, tmp_path):
+    """tools/slurm_train.sh in a batch job gets SIGUSR1 (``--signal=B:USR1@...``): the
+    training process gets SIGTERM, saves a checkpoint and exits with code 75; the script
+    requeues the job; the requeued job (the same command, ``SLURM_RESTART_COUNT=1``) resumes."""
     config = write_config(tmp_path, toy_data_root, LAST_ONLY, 1)
     reference_dir, work_dir = str(tmp_path / 'reference'), str(tmp_path / 'work')
-    command = train_command(config, work_dir, 1, 29654)
     run(train_command(config, reference_dir, 1, 29654), 29654)
+    slurm = slurm_stand_ins(tmp_path / 'slurm')
+    command = ['bash', 'tools/slurm_train.sh', 'debug', 'toy', config, work_dir]
 
     log_path = str(tmp_path / 'preempted.txt')
-    process = start(command, 29654, log_path)
+    process = start(command, 29654, log_path, **slurm)
     try:
         wait_until(process, first_step_logged(work_dir), 'logged step')
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGUSR1)
         process.wait(600)
     finally:
         if process.poll() is None:
             process.kill()
     log = open(log_path).read()
-    assert process.returncode == PREEMPTED_EXIT_CODE, log[-4000:]
+    assert process.returncode == 0, log[-4000:]
+    assert f'exiting with code {PREEMPTED_EXIT_CODE}' in log, log[-4000:]
+    assert open(slurm['SCONTROL_LOG']).read() == 'requeue 4242\n'
     saved = re.search(r'stopped after step (\d+) on a signal; saved (\S+);', log)
     assert saved, log[-4000:]
     step, path = int(saved.group(1)), saved.group(2)
@@ -147,9 +182,11 @@ def test_sigterm_saves_a_checkpoint_and_a_requeued_run_resumes_exactly(toy_data_
     assert open(osp.join(work_dir, 'last_checkpoint')).read() == path
 
     requeued = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
-                              timeout=600, env=dict(environment(29654), SLURM_RESTART_COUNT='1'))
+                              timeout=600, env=dict(environment(29654), SLURM_RESTART_COUNT='1',
+                                                    **slurm))
     output = requeued.stdout + requeued.stderr
     assert requeued.returncode == 0, output[-4000:]
     assert f'restart 1: resuming from {path}' in output
     assert f'resumed epoch: {(step - 1) // 4}, iter: {step}' in output, output[-4000:]
+    assert open(slurm['SCONTROL_LOG']).read() == 'requeue 4242\n'  # not requeued again
     assert_same_run(reference_dir, work_dir)
