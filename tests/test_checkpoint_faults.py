@@ -112,6 +112,9 @@ def test_no_complete_checkpoint_stops_with_the_files_named(saved_run, tmp_path):
 
 def test_an_empty_work_dir_starts_from_scratch(tmp_path):
     assert find_resume_checkpoint(str(tmp_path)) is None
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_3.pth'))  # deleted since
+    with pytest.warns(UserWarning, match=f'names {tmp_path}/iter_3.pth, which does not exist'):
+        assert find_resume_checkpoint(str(tmp_path)) is None
 
 
 class FullDiskFrom(Hook):

@@ -4,11 +4,11 @@ A restarted run is one that torchrun started again after a worker died
 (``TORCHELASTIC_RESTART_COUNT`` > 0, ``tools/dist_train.sh`` with ``MAX_RESTARTS``) or that
 Slurm requeued (``SLURM_RESTART_COUNT`` > 0, ``tools/slurm_train.sh``). Such a run, and one
 started with ``--resume`` and no path, resumes from :func:`find_resume_checkpoint`'s answer, or
-starts from scratch when the work dir has no checkpoint yet.
+starts as a first start does when the work dir has no checkpoint yet.
 
 :func:`find_resume_checkpoint` does not take ``last_checkpoint`` on trust: the checkpoint it
 names is checked whole (every member of the zip archive against its CRC-32, without unpickling
-it); if it is unreadable, cut short or missing, the message says so, names it, and the next
+it); if it is unreadable, cut short or missing, a warning says so, names it, and the next
 newest ``epoch_<n>.pth`` / ``iter_<n>.pth`` is tried. When every one is unreadable it stops
 with :class:`NoCompleteCheckpointError` instead of starting from scratch over them.
 """
@@ -81,9 +81,12 @@ def find_resume_checkpoint(work_dir: str) -> Optional[str]:
     """
     unreadable = []
     for path in _candidates(work_dir):
+        if not osp.isfile(path):
+            warnings.warn(f'last_checkpoint names {path}, which does not exist')
+            continue
         try:
             check_checkpoint_complete(path)
-        except (NotACheckpointError, FileNotFoundError) as error:
+        except NotACheckpointError as error:
             warnings.warn(f'cannot resume from {path}: {error}')
             unreadable.append(path)
             continue
