@@ -5,9 +5,9 @@ CPU, set up as in ``tests/test_resume.py`` (8 steps of 12 images, a checkpoint e
 validation, random flips), compared with the uninterrupted run of the same command: every
 weight and buffer, the optimizer state and every logged loss and learning rate.
 
-- one of 2 gloo ranks is killed with SIGKILL after the checkpoint of step 3 is complete, or
-  before any checkpoint exists: torchrun (``MAX_RESTARTS``) starts both again, and they resume
-  from that checkpoint, or from scratch;
+- one of 2 gloo ranks is killed with SIGKILL before any checkpoint exists, and again after the
+  checkpoint of step 3 is complete: each time torchrun (``MAX_RESTARTS``) starts both again,
+  and they start from scratch, then resume from that checkpoint;
 - ``tools/slurm_train.sh`` (with stand-ins for ``srun`` and ``scontrol``: no Slurm here) gets
   the signal Slurm sends before a time limit: its one ``tools/train.py`` process gets SIGTERM,
   saves a checkpoint after its current step and exits with code 75, the script requeues the
@@ -87,41 +87,36 @@ def rank_process(root: int, rank: int) -> int:
     raise AssertionError(f'no process of rank {rank} under {root}')
 
 
-@pytest.fixture(scope='module')
-def reference_2_ranks(toy_data_root, tmp_path_factory):
-    """The uninterrupted run with 2 gloo processes: its work dir."""
-    tmp_path = tmp_path_factory.mktemp('reference_2_ranks')
+def test_killed_ranks_are_restarted_and_the_run_ends_as_the_uninterrupted_one(
+        toy_data_root, tmp_path):
+    """Rank 1 is killed twice in one run of 2 gloo processes: after the first logged step,
+    before any checkpoint exists (the restart starts from scratch), then in the restarted group
+    once the checkpoint of step 3 is complete (the second restart resumes from it)."""
     config = write_config(tmp_path, toy_data_root, EPOCH_BASED, 2)
-    run(train_command(config, str(tmp_path / 'work'), 2, 29651), 29651)
-    return config, str(tmp_path / 'work')
+    reference_dir, work_dir = str(tmp_path / 'reference'), str(tmp_path / 'work')
+    run(train_command(config, reference_dir, 2, 29651), 29651)
 
-
-@pytest.mark.parametrize('when,port', [
-    pytest.param('after-checkpoint', 29652, id='after-the-checkpoint-of-step-3'),
-    pytest.param('before-checkpoint', 29653, id='before-any-checkpoint'),
-])
-def test_a_killed_rank_is_restarted_and_the_run_ends_as_the_uninterrupted_one(
-        when, port, reference_2_ranks, tmp_path):
-    config, reference_dir = reference_2_ranks
-    work_dir, log_path = str(tmp_path / 'work'), str(tmp_path / 'log.txt')
-    process = start(train_command(config, work_dir, 2, port), port, log_path, MAX_RESTARTS='2')
+    log_path = str(tmp_path / 'log.txt')
+    process = start(train_command(config, work_dir, 2, 29652), 29652, log_path,
+                    MAX_RESTARTS='2')
     try:
-        if when == 'after-checkpoint':
-            wait_until(process, checkpoint_named(work_dir, KILL_AFTER), KILL_AFTER)
-        else:
-            wait_until(process, first_step_logged(work_dir), 'logged step')
-            assert not osp.isfile(osp.join(work_dir, 'last_checkpoint'))
-        os.kill(rank_process(process.pid, 1), signal.SIGKILL)
+        wait_until(process, first_step_logged(work_dir), 'logged step')
+        assert not osp.isfile(osp.join(work_dir, 'last_checkpoint'))
+        first = rank_process(process.pid, 1)
+        os.kill(first, signal.SIGKILL)
+        wait_until(process, checkpoint_named(work_dir, KILL_AFTER), KILL_AFTER)
+        second = rank_process(process.pid, 1)
+        assert second != first  # rank 1 of the restarted group
+        os.kill(second, signal.SIGKILL)
         process.wait(600)
     finally:
         if process.poll() is None:
             process.kill()
     log = open(log_path).read()
     assert process.returncode == 0, log[-4000:]
-    assert 'exitcode: -9' in log and 'local_rank: 1' in log, log[-4000:]  # torchrun saw it
-    resumed = (f'restart 1: resuming from {work_dir}/{KILL_AFTER}' if when == 'after-checkpoint'
-               else 'restart 1: no checkpoint yet, training from scratch')
-    assert resumed in log, log[-4000:]
+    assert log.count('(exitcode: -9) local_rank: 1') == 2, log[-4000:]  # torchrun saw both
+    assert 'restart 1: no checkpoint yet, training from scratch' in log, log[-4000:]
+    assert f'restart 2: resuming from {work_dir}/{KILL_AFTER}' in log, log[-4000:]
     assert_same_run(reference_dir, work_dir)
 
 
