@@ -21,8 +21,6 @@ import signal
 import subprocess
 import time
 
-import pytest
-
 from vkd_mm.hooks import PREEMPTED_EXIT_CODE
 from vkd_mm.utils import load_checkpoint_file
 from .conftest import REPO_ROOT
@@ -52,9 +50,9 @@ def assert_same_run(reference_dir: str, work_dir: str) -> None:
 
 
 def start(command: list, port: int, log_path: str, **env: str) -> subprocess.Popen:
-    log = open(log_path, 'w')
-    return subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env=dict(environment(port), **env))
+    with open(log_path, 'w') as log:  # the process keeps its own handle
+        return subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                env=dict(environment(port), **env))
 
 
 def wait_until(process: subprocess.Popen, ready, what: str) -> None:

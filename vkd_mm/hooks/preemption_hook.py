@@ -13,6 +13,7 @@ With several processes the flag is reduced over all ranks after every step (one 
 all-reduce), so all of them stop after the same step. Validation and data loading are not cut
 short: the flag is read after the next training step.
 """
+import os.path as osp
 import signal
 import threading
 import warnings
@@ -79,7 +80,7 @@ class PreemptionHook(Hook):
         runner.save_checkpoint(runner.work_dir, filename, meta=dict(epoch=runner.epoch, iter=step),
                                by_epoch=False, backend_args=dict(backend=ATOMIC_BACKEND))
         if is_main_process():
-            path = f'{runner.work_dir}/{filename}'
+            path = osp.join(runner.work_dir, filename)
             point_last_checkpoint(runner.work_dir, path)
             runner.logger.info(f'stopped after step {step} on a signal; saved {path}; exiting '
                                f'with code {PREEMPTED_EXIT_CODE} (a requeued Slurm job or a '
