@@ -155,7 +155,8 @@ def test_train_pipeline_runs(path):
     cfg = Config.fromfile(path)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         pipeline = Compose([t for t in cfg.train_dataloader.dataset.pipeline
-                            if t['type'] not in ('LoadImageFromFile', 'LoadAnnotations')])
+                            if t['type'] not in ('LoadImageFromFile', 'CheckedLoadImageFromFile',
+                                                  'LoadAnnotations')])
         image = np.random.randint(0, 256, (48, 40, 3), dtype=np.uint8)
         results = dict(img=image, img_shape=image.shape[:2], ori_shape=image.shape[:2])
         if cfg.default_scope == 'mmdet':

@@ -80,6 +80,11 @@ def _matches_tokens(component) -> None:
     assert torch.isfinite(losses['loss_tm'])
 
 
+def _skips_missing_images(component) -> None:
+    """With on_error='skip' an unreadable image gives None (the dataset then draws another)."""
+    assert component(dict(img_path='/nonexistent/missing.png', sample_idx=3)) is None
+
+
 def _runs_at(*stages):
     """A hook the runner calls at exactly ``stages`` (the runner's tests run the hooks)."""
 
@@ -129,6 +134,12 @@ COMPONENTS = {
     ('HOOKS', 'TeacherEvalHook'): (dict(), _runs_at('before_train', 'after_val_epoch')),
     ('HOOKS', 'ExactResumeHook'): (dict(), _runs_at(
         'before_train', 'after_load_checkpoint', 'before_train_iter', 'before_save_checkpoint')),
+    ('HOOKS', 'AtomicCheckpointHook'): (dict(interval=2), _runs_at(
+        'before_train', 'after_train_iter', 'after_train_epoch', 'after_val_epoch',
+        'after_train')),
+    ('HOOKS', 'PreemptionHook'): (dict(), _runs_at('before_train', 'after_train_iter',
+                                                   'after_train')),
+    ('TRANSFORMS', 'CheckedLoadImageFromFile'): (dict(on_error='skip'), _skips_missing_images),
     ('LOOPS', 'CategoryCostLoop'): (None, None),
     ('LOOPS', 'ExactResumeEpochBasedTrainLoop'): (None, None),
 }

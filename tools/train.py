@@ -10,7 +10,7 @@ from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from vkd_mm.engine import enable_exact_resume
+from vkd_mm.engine import enable_exact_resume, enable_fault_tolerance, resolve_resume
 from vkd_mm.utils import TRUST_CHECKPOINTS_KEY, load_run_config, use_checkpoint_policy
 
 
@@ -21,8 +21,9 @@ def parse_args():
     parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
-        help='resume from the given checkpoint, or from the latest one in the work dir if no '
-        'path is given')
+        help='resume from the given checkpoint, or from the newest complete one in the work dir '
+        'if no path is given (a run restarted by torchrun or requeued by Slurm does this by '
+        'itself)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings of the config, xxx=yyy format')
@@ -47,17 +48,14 @@ def main():
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
-    if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
-
     # checkpoints load with weights_only=True unless the config trusts them; a resumed run
-    # reproduces the uninterrupted one (README: Reliability)
+    # reproduces the uninterrupted one; a restarted run (torchrun, Slurm requeue) resumes from
+    # the newest complete checkpoint; checkpoints are written atomically and on SIGTERM
+    # (docs/reliability.md)
     use_checkpoint_policy(trust=cfg.get(TRUST_CHECKPOINTS_KEY, False))
+    resolve_resume(cfg, args.resume)
     enable_exact_resume(cfg)
+    enable_fault_tolerance(cfg)
 
     # as MMDetection's train script: a config's runner_type (e.g. 'FlexibleRunner' with a
     # DeepSpeed or FSDP strategy) picks the runner

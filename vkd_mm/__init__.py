@@ -3,9 +3,12 @@
 Importing the package registers its components in MMEngine's root registries (so configs of
 every OpenMMLab scope find them by bare type name), imports no host library (the components of
 MMDetection, MMPretrain or MMagic register when a config of that scope is built: see
-:mod:`vkd_mm.registry`) and changes no global state: how checkpoints load is a policy that
-``tools/train.py`` and ``tools/test.py`` install (:func:`vkd_mm.utils.use_checkpoint_policy`).
+:mod:`vkd_mm.registry`), registers the MMEngine file backend ``vkd_atomic_local`` (atomic
+writes, :mod:`vkd_mm.utils.atomic_io`) and changes no other global state: how checkpoints load
+is a policy that ``tools/train.py`` and ``tools/test.py`` install
+(:func:`vkd_mm.utils.use_checkpoint_policy`).
 """
+from .datasets import CheckedLoadImageFromFile
 from .engine import CategoryCostLoop
 from .hooks import CosineLossWeightHook, ProjectorDiagnosticsHook
 from .models import (BatchSampleWhiten, BatchStandardize, BatchWhiten, ConvBottleneckProjector,
@@ -22,5 +25,6 @@ __all__ = [
     'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'BatchSampleWhiten', 'RunningWhiten',
     'VkDLoss',
     'VkDDistiller', 'ProjectorDiagnosticsHook', 'CosineLossWeightHook', 'CategoryCostLoop',
-    'WKDLogitLoss', 'WKDFeatureLoss', 'KLDivergenceLoss', 'ConvBottleneckProjector'
+    'WKDLogitLoss', 'WKDFeatureLoss', 'KLDivergenceLoss', 'ConvBottleneckProjector',
+    'CheckedLoadImageFromFile'
 ]

@@ -30,12 +30,12 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from mmengine.registry import DATASETS, HOOKS, LOOPS, MODELS, Registry
+from mmengine.registry import DATASETS, HOOKS, LOOPS, MODELS, TRANSFORMS, Registry
 
 from vkd_mm.utils.optional import host_installed
 
 __all__ = [
-    'MODELS', 'HOOKS', 'LOOPS', 'DATASETS', 'HOST_MODULES', 'register_host_modules'
+    'MODELS', 'HOOKS', 'LOOPS', 'DATASETS', 'TRANSFORMS', 'HOST_MODULES', 'register_host_modules'
 ]
 
 # (host scope, the vkd_mm package of that host, the libraries it imports): one row per host, and

@@ -4,6 +4,10 @@ _base_ = [
     '../_base_/datasets/toy_shapes_cls.py',
 ]
 
+# the data pipeline loads images with vkd_mm's CheckedLoadImageFromFile
+custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
+
+
 model = dict(
     type='ImageClassifier',
     backbone=dict(

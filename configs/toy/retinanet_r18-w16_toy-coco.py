@@ -6,6 +6,9 @@ _base_ = [
     'mmdet::_base_/default_runtime.py',
 ]
 
+# the data pipeline loads images with vkd_mm's CheckedLoadImageFromFile
+custom_imports = dict(imports=['vkd_mm'], allow_failed_imports=False)
+
 width = 16
 model = dict(
     data_preprocessor=dict(pad_size_divisor=32),

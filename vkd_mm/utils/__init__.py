@@ -1,3 +1,4 @@
+from .atomic_io import ATOMIC_BACKEND, AtomicLocalBackend, DiskFullError, atomic_write
 from .checkpoint import (TRUST_CHECKPOINTS_KEY, CheckpointNotTrustedError, NotACheckpointError,
                          checkpoint_safe_globals, export_student_state_dict, extract_state_dict,
                          load_checkpoint_checked, load_checkpoint_file, load_state_dict_checked,
@@ -11,5 +12,6 @@ __all__ = [
     'checkpoint_safe_globals', 'CheckpointNotTrustedError', 'NotACheckpointError',
     'TRUST_CHECKPOINTS_KEY',
     'extract_state_dict', 'load_state_dict_checked', 'load_checkpoint_checked',
-    'prepare_distributed', 'distributed_backend', 'load_config', 'load_run_config', 'host_installed'
+    'prepare_distributed', 'distributed_backend', 'load_config', 'load_run_config',
+    'host_installed', 'ATOMIC_BACKEND', 'AtomicLocalBackend', 'DiskFullError', 'atomic_write'
 ]
