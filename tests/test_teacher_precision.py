@@ -101,11 +101,13 @@ def test_config_builds_through_the_registry_and_names_bad_values(vkd_cfg):
         build(vkd_cfg, 'int8')
 
 
-def test_a_device_without_autocast_is_named():
+def test_a_device_without_autocast_is_named_and_fp16_on_the_cpu_warns():
     with pytest.raises(ValueError, match="no autocast for 'meta' devices; set teacher_dtype=None"):
         teacher_precision('bf16', torch.device('meta'))
     assert not torch.is_autocast_enabled('cpu')
-    with teacher_precision('fp16', torch.device('cpu')):
+    with pytest.warns(UserWarning, match="'bf16' is the CPU's reduced precision"):
+        context = teacher_precision('fp16', torch.device('cpu'))
+    with context:
         assert torch.get_autocast_dtype('cpu') == torch.float16
 
 
