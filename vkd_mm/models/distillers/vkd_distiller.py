@@ -43,7 +43,7 @@ class VkDDistiller(BaseModel):
                    DistillPair: reduce -> projector -> student_norm --> loss --> loss_vkd_<name>
                       ^         reduce -> teacher_norm ------------------^
                       |  forward hooks record teacher features
-        inputs --> teacher (no_grad, eval)
+        inputs --> teacher (no_grad, eval; with teacher_dtype: autocast, features cast to fp32)
 
     Each pair is a :class:`DistillPair` module in :attr:`pairs` (name -> pair), which owns its
     projector, normalisers and loss. A ``logit_distill`` pair has no projector and no
