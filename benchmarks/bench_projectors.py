@@ -206,7 +206,7 @@ def profile_matrix_exp(batch: int, rounds: int, device: torch.device, rows: int 
     target = torch.randn(batch, d_t, device=device)
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda'
                                            else [])
-    sort_by = 'self_cuda_time_total' if device.type == 'cuda' else 'self_cpu_time_total'
+    sort_by = 'self_device_time_total' if device.type == 'cuda' else 'self_cpu_time_total'
     for name, projector in build_projectors(d_s, d_t, ['matrix_exp'], official=False).items():
         step = projector_step(projector.to(device), x, target)
         for _ in range(3):
