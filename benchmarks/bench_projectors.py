@@ -14,9 +14,14 @@ Part 2: one whole distillation step (DeiT-Ti student forward/backward, RegNetY-1
 forward under no_grad, pooled 192 -> 3024 projection, layer-norm target, smooth-L1, AdamW step)
 with a linear projector and the maps of --step-maps, as a ratio to the step with the linear one.
 
+With --profile, only torch.profiler's table of one forward + backward of ``matrix_exp`` and of
+the linear layer at 192 -> 3024: self time per operator and input shape, so the map's time
+splits into its parts (the k x k Taylor products, the (n - k, k, k) Gram products, the tokens'
+products that a linear layer also does, element-wise work).
+
 Usage: python benchmarks/bench_projectors.py [--batch 256] [--step-batch 16] [--rounds 5]
        [--skip-step] [--maps ...] [--no-official] [--step-maps matrix_exp,cholesky_qr]
-       [--device cuda]
+       [--device cuda] [--profile]
        (part 1 on a GPU; part 2 runs on the CPU)
 """
 import argparse
@@ -192,6 +197,29 @@ def bench_distillation_step(batch: int, rounds: int, maps: Sequence[str]) -> Non
         print(f'| {name} | {seconds:.2f} s | {seconds / base:.3f}x |')
 
 
+def profile_matrix_exp(batch: int, rounds: int, device: torch.device, rows: int = 20) -> None:
+    """torch.profiler's self time per operator and input shape, matrix_exp against linear."""
+    from torch.profiler import ProfilerActivity, profile
+    torch.manual_seed(0)
+    d_s, d_t = 192, 3024
+    x = torch.randn(batch, d_s, device=device, requires_grad=True)
+    target = torch.randn(batch, d_t, device=device)
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda'
+                                           else [])
+    sort_by = 'self_device_time_total' if device.type == 'cuda' else 'self_cpu_time_total'
+    for name, projector in build_projectors(d_s, d_t, ['matrix_exp'], official=False).items():
+        step = projector_step(projector.to(device), x, target)
+        for _ in range(3):
+            time_once(step)  # warm-up
+        with profile(activities=activities, record_shapes=True) as prof:
+            for _ in range(rounds):
+                time_once(step)
+        print(f'\n## {name}, {d_s} -> {d_t}, B={batch}: {rounds} forward + backward steps\n')
+        print(prof.key_averages(group_by_input_shape=True).table(
+            sort_by=sort_by, row_limit=rows, max_name_column_width=24,
+            max_shapes_column_width=56))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--batch', type=int, default=256)
@@ -204,8 +232,13 @@ def main() -> None:
     parser.add_argument('--step-maps', default='matrix_exp,cholesky_qr',
                         help='comma-separated maps for part 2 (the linear layer always runs)')
     parser.add_argument('--device', default='cpu', help="part 1's device, 'cpu' or 'cuda'")
+    parser.add_argument('--profile', action='store_true',
+                        help='only the profiler tables of matrix_exp and linear at 192 -> 3024')
     args = parser.parse_args()
     print(f'torch {torch.__version__}')
+    if args.profile:
+        profile_matrix_exp(args.batch, args.rounds, torch.device(args.device))
+        return
     bench_projectors(args.batch, args.rounds, torch.device(args.device), args.maps.split(','),
                      not args.no_official)
     if not args.skip_step:

@@ -6,7 +6,8 @@ Steps, all at batch 2 (the recipe's images per GPU) on 640 x 640 images with two
 - plain step: ``mode='loss'``, backward and an AdamW step of the student alone;
 - V_kD step: the same with the distiller of configs/vidt_swin_nano_vkd.py, i.e. plus the frozen
   teacher's forward and the 6 token pairs (orthogonal projectors, standardisation, smooth-L1);
-- the teacher's forward alone, the part of the V_kD step that no projector choice changes.
+- the teacher's forward alone, the part of the V_kD step that no projector choice changes;
+and the V_kD step over (plain step + teacher forward): what the 6 token pairs add.
 The variants are timed interleaved (one step of each per round) and medians reported.
 
 Usage: python benchmarks/bench_vidt.py [--teacher base] [--rounds 3] [--size 640]
@@ -51,6 +52,26 @@ def train_step(model, optimizer, inputs, samples):
     optimizer.step()
 
 
+def build_models(teacher: str = 'base', orthogonal_map: str = 'matrix_exp'):
+    """ViDT Swin-nano alone and the distiller of configs/vidt_swin_nano_vkd.py with the ViDT
+    Swin-``teacher`` (random weights, no checkpoints), both initialised."""
+    register_all_modules()
+    MMLogger.get_current_instance().setLevel('WARNING')  # no init-weights report
+    student_cfg = Config.fromfile(NANO).model
+    student_cfg.backbone.init_cfg = None
+    student = MODELS.build(student_cfg)
+    student.init_weights()
+    vkd_cfg = Config.fromfile(VKD).model
+    vkd_cfg.student.backbone.init_cfg = None
+    vkd_cfg.teacher = osp.join(REPO, f'configs/vidt/vidt_swin-{teacher}_8xb2-50e_coco.py')
+    vkd_cfg.teacher_ckpt = None
+    for pair in vkd_cfg.distill:
+        pair.projector.orthogonal_map = orthogonal_map
+    distiller = MODELS.build(vkd_cfg)
+    distiller.init_weights()
+    return student, distiller
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--teacher', default='base', choices=['nano', 'tiny', 'small', 'base'])
@@ -59,22 +80,8 @@ def main():
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--size', type=int, default=640)
     args = parser.parse_args()
-    register_all_modules()
-    MMLogger.get_current_instance().setLevel('WARNING')  # no init-weights report
     torch.manual_seed(0)
-
-    student_cfg = Config.fromfile(NANO).model
-    student_cfg.backbone.init_cfg = None
-    student = MODELS.build(student_cfg)
-    student.init_weights()
-    vkd_cfg = Config.fromfile(VKD).model
-    vkd_cfg.student.backbone.init_cfg = None
-    vkd_cfg.teacher = osp.join(REPO, f'configs/vidt/vidt_swin-{args.teacher}_8xb2-50e_coco.py')
-    vkd_cfg.teacher_ckpt = None
-    for pair in vkd_cfg.distill:
-        pair.projector.orthogonal_map = args.orthogonal_map
-    distiller = MODELS.build(vkd_cfg)
-    distiller.init_weights()
+    student, distiller = build_models(args.teacher, args.orthogonal_map)
     inputs, samples = batch(args.size)
     plain_opt = torch.optim.AdamW(student.parameters(), lr=1e-4)
     vkd_opt = torch.optim.AdamW([p for p in distiller.parameters() if p.requires_grad], lr=1e-4)
@@ -107,6 +114,9 @@ def main():
     plain = medians['plain train step']
     for name, median in medians.items():
         print(f'| {name} | {median:.2f} | {median / plain:.2f}x |')
+    pairs = medians['V_kD train step'] / (plain + medians['teacher forward alone'])
+    print(f'\nV_kD step / (plain step + teacher forward): {pairs:.3f} (the token pairs\' '
+          'projectors, normalisers and losses, forward and backward, and the hooks)')
 
 
 if __name__ == '__main__':

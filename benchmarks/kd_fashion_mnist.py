@@ -27,6 +27,7 @@ Usage:
     python benchmarks/kd_fashion_mnist.py [--seeds 0 1 2] [--students resnet vit]
         [--rows student kd ...] [--train-size 5000] [--epochs 4] [--threads 2]
         [--data-root /usr/share/datasets/fashion-mnist] [--work-dir work_dirs/kd_fashion_mnist]
+        [--teacher-dtype bf16]   # the distillers' frozen teacher under bf16 autocast
     python benchmarks/kd_fashion_mnist.py --quick   # every row, a few iterations
     python benchmarks/kd_fashion_mnist.py --report  # the table of what is stored, no training
 """
@@ -412,6 +413,9 @@ def parse_args(argv=None):
                         help='the teacher\'s first N training images (default: --train-size)')
     parser.add_argument('--threads', type=int, default=2, help='torch.set_num_threads')
     parser.add_argument('--data-root', default='/usr/share/datasets/fashion-mnist')
+    parser.add_argument('--teacher-dtype', default=None, choices=['fp32', 'bf16', 'fp16'],
+                        help="the distillers' teacher_dtype (default: the configs', None); "
+                        'its runs are stored apart from the others')
     parser.add_argument('--report', action='store_true',
                         help='print the table of the runs already stored; train nothing')
     parser.add_argument('--lock', default=None,
@@ -445,6 +449,8 @@ def run_rows(args, teacher: dict, data_hash: str, start: float) -> Dict[str, dic
     'student/row/seed'."""
     settings = dict(train_size=args.train_size, test_size=args.test_size, epochs=args.epochs,
                     batch_size=args.batch_size, teacher=teacher['checkpoint'], data=data_hash)
+    if args.teacher_dtype:
+        settings['teacher_dtype'] = args.teacher_dtype
     settings_key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
     results_path = osp.join(args.work_dir, f'results-{settings_key}.json')
     results: Dict[str, dict] = {}
@@ -464,6 +470,8 @@ def run_rows(args, teacher: dict, data_hash: str, start: float) -> Dict[str, dic
                              seed, args.epochs, every_epoch=row in CURVE_ROWS)
         if cfg.model.type == 'VkDDistiller':
             cfg.model.teacher_ckpt = teacher['checkpoint']
+            if args.teacher_dtype:
+                cfg.model.teacher_dtype = args.teacher_dtype
             for pair in cfg.model.get('logit_distill', []):
                 if 'cost_matrix' in pair.loss:
                     pair.loss.cost_matrix = teacher['cost_matrix']
@@ -498,7 +506,9 @@ def main(argv=None):
     text = (f'Fashion-MNIST, top-1 on the first {args.test_size or 10000} test images, students '
             f'trained {args.epochs} epochs on the first {args.train_size} training images '
             f'(batch {args.batch_size or 128}), seeds {args.seeds}; teacher trained '
-            f'{args.teacher_epochs} epochs on the first {args.teacher_train_size} images.\n'
+            f'{args.teacher_epochs} epochs on the first {args.teacher_train_size} images'
+            + (f'; the distillers run it with teacher_dtype={args.teacher_dtype!r}'
+               if args.teacher_dtype else '') + '.\n'
             'ms / step: median forward + backward + update of a training step; step memory: '
             'weights, gradients and AdamW moments of what trains, frozen teacher weights, and '
             'tensors saved for backward.' + table(results, args, teacher) +

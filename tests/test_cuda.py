@@ -177,3 +177,34 @@ def test_distiller_trains_with_amp_on_cuda_and_resumes(tmp_path):
     # AdamW's step count shows the optimiser state came back from iteration 4
     steps = {int(state['step']) for state in resumed.optim_wrapper.optimizer.state.values()}
     assert resumed.iter == 6 and steps == {6}
+
+
+@pytest.mark.parametrize('teacher_dtype', ['bf16', 'fp16'])
+def test_reduced_precision_teacher_on_cuda_gives_fp32_features_close_to_fp32(teacher_dtype):
+    MODELS.register_module('TinyConvClassifier', module=TinyConvClassifier, force=True)
+    inputs = torch.randn(16, 3, 16, 16, device='cuda')
+    labels = torch.arange(16, device='cuda') % 4
+    results = {}
+    for dtype in ('fp32', teacher_dtype):
+        torch.manual_seed(0)
+        model = MODELS.build(dict(
+            type='VkDDistiller',
+            student=dict(type='TinyConvClassifier', width=8),
+            teacher=dict(type='TinyConvClassifier', width=32),
+            teacher_dtype=dtype,
+            distill=[dict(name='pooled', student=dict(path='pool', channels=8),
+                          teacher=dict(path='pool', channels=32))])).cuda()
+        teacher_before = {k: v.clone() for k, v in model.teacher.state_dict().items()}
+        feats = model.forward_teacher(inputs, labels)['pooled']
+        loss = model(inputs, labels, mode='loss')['loss_vkd_pooled']
+        loss.backward()
+        grads = [p.grad for p in model.student.body.parameters()]  # the head is past the pool
+        assert all(g is not None and torch.isfinite(g).all() for g in grads)
+        assert all(torch.equal(v, teacher_before[k])
+                   for k, v in model.teacher.state_dict().items())
+        results[dtype] = feats, loss.item()
+    feats, loss = results[teacher_dtype]
+    reference, reference_loss = results['fp32']
+    assert feats.dtype == torch.float32 and not torch.equal(feats, reference)
+    assert float((feats - reference).norm() / reference.norm()) < 1e-2
+    assert math.isclose(loss, reference_loss, rel_tol=1e-2)

@@ -18,7 +18,7 @@ from torch import nn
 from vkd_mm.registry import MODELS
 from vkd_mm.utils import load_checkpoint_checked
 from ..recorder import FeatureRecorder
-from ..teacher import build_teacher, freeze_teacher
+from ..teacher import build_teacher, check_teacher_dtype, freeze_teacher, teacher_precision
 from .distill_pair import DistillPair
 from .labels import extract_labels
 
@@ -40,7 +40,7 @@ class VkDDistiller(BaseModel):
                    DistillPair: reduce -> projector -> student_norm --> loss --> loss_vkd_<name>
                       ^         reduce -> teacher_norm ------------------^
                       |  forward hooks record teacher features
-        inputs --> teacher (no_grad, eval)
+        inputs --> teacher (no_grad, eval; with teacher_dtype: autocast, features cast to fp32)
 
     Each pair is a :class:`DistillPair` module in :attr:`pairs` (name -> pair), which owns its
     projector, normalisers and loss. A ``logit_distill`` pair has no projector and no
@@ -72,6 +72,12 @@ class VkDDistiller(BaseModel):
             A loss whose ``needs_labels`` is True is also given the ground-truth labels.
         teacher_forward_mode (str): the mode the teacher runs in; 'tensor' runs the whole network
             without losses. Default: 'tensor'.
+        teacher_dtype (str, optional): the precision of the teacher's forward: 'bf16' or
+            'fp16' run it under autocast to that dtype (its weights stay fp32), 'fp32' with
+            autocast off, None in whatever context the step is in (the student's AMP too).
+            With a dtype set, the recorded teacher features reach the pairs in fp32; the
+            student's forward and backward are untouched. A device that cannot autocast to the
+            dtype raises a ValueError at the first step. Default: None.
         nonfinite (str): what a NaN or infinite distillation term does: 'raise' stops training
             with a FloatingPointError naming the pair, the side and the first non-finite input;
             'skip' skips the optimiser step of that batch (one process only) and logs
@@ -90,6 +96,7 @@ class VkDDistiller(BaseModel):
                  distill: Sequence[dict] = (),
                  logit_distill: Sequence[dict] = (),
                  teacher_forward_mode: str = 'tensor',
+                 teacher_dtype: Optional[str] = None,
                  nonfinite: str = 'raise',
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -108,6 +115,8 @@ class VkDDistiller(BaseModel):
             self.load_teacher_checkpoint(teacher_ckpt, strict=teacher_ckpt_strict)
         freeze_teacher(self.teacher)
         self.teacher_forward_mode = teacher_forward_mode
+        check_teacher_dtype(teacher_dtype)
+        self.teacher_dtype = teacher_dtype
         self.nonfinite = nonfinite
         self._skip_step = False  # set by loss() when nonfinite='skip' meets a non-finite term
 
@@ -274,10 +283,20 @@ class VkDDistiller(BaseModel):
     @torch.no_grad()
     def forward_teacher(self, inputs: torch.Tensor,
                         data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
-        """Run the frozen teacher without gradients; returns pair name -> recorded feature."""
-        with self.teacher_recorder.record() as feats:
+        """Run the frozen teacher without gradients, in the precision of :attr:`teacher_dtype`.
+
+        Returns:
+            dict: pair name -> recorded feature; fp32 when :attr:`teacher_dtype` is set.
+        """
+        device = inputs.device if isinstance(inputs, torch.Tensor) else \
+            next(self.teacher.parameters()).device
+        with self.teacher_recorder.record() as feats, \
+                teacher_precision(self.teacher_dtype, device):
             self.teacher(inputs, data_samples, mode=self.teacher_forward_mode)
         self._check_recorded(feats, self.teacher_recorder, 'teacher')
+        if self.teacher_dtype is not None:
+            feats = {name: feat.float() if feat.is_floating_point() else feat
+                     for name, feat in feats.items()}
         return {name: feat.detach() for name, feat in feats.items()}
 
     @staticmethod

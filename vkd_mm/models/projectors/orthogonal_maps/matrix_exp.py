@@ -113,9 +113,12 @@ class MatrixExpMap(OrthogonalMap):
         """
         thin = self.generator.shape[1]
         generator = self.generator.float()
-        upper = generator[:thin].triu(1)
+        # NOTE split, not two slices: its backward concatenates the two gradients instead of
+        # adding two zero-padded (n, k) ones
+        head, tail = generator.split([thin, generator.shape[0] - thin])
+        upper = head.triu(1)
         skew = upper - upper.t()
-        lower = generator[thin:] if generator.shape[0] > thin else None
+        lower = tail if tail.shape[0] else None
         gram64 = gram_matrix(lower, torch.float64) if lower is not None else None
         gram = gram64.float() if gram64 is not None else None
         first, second = thin_exp_factors(skew, gram, *self._schedule(skew, gram))

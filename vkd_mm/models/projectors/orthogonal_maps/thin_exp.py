@@ -44,21 +44,26 @@ def _generator_norm(skew: torch.Tensor, gram: Optional[torch.Tensor], probe: tor
         Tensor: a 0-dim estimate, which approaches ||S||_2 from below.
     """
     tiny = torch.finfo(skew.dtype).tiny
-    first, second = probe, probe
-
-    def apply(first, second):
-        if gram is None:
-            return skew @ first, None, (skew @ first).square().sum(0)
-        image = skew @ first - gram @ second
-        # squared norms of [x'; B y'] with y' = x: ||x'||^2 + x^T C x
-        return image, first, image.square().sum(0) + (first * (gram @ first)).sum(0)
-
-    for _ in range(iterations):
-        first, second, norms = apply(first, second)
-        scale = norms.sqrt().clamp_min(tiny)
-        first = first / scale
-        second = second / scale if second is not None else None
-    return apply(first, second)[2].sqrt().amax()
+    if gram is None:
+        vectors = probe
+        for _ in range(iterations):
+            vectors = skew @ vectors
+            vectors = vectors / vectors.norm(dim=0).clamp_min(tiny)
+        return (skew @ vectors).norm(dim=0).amax()
+    # one (2k, k) x (k, c) product a step gives A x and C x; C y of the next step is this C x
+    # over the same scale, y' being x
+    stacked = torch.cat([skew, gram])
+    thin = skew.shape[0]
+    first, gram_second = probe, gram @ probe
+    for step in range(iterations + 1):
+        both = stacked @ first
+        image = both[:thin] - gram_second
+        # norms of [x'; B y'] with y' = x: ||x'||^2 + x^T C x
+        norms = (image.square().sum(0) + (first * both[thin:]).sum(0)).sqrt()
+        if step == iterations:
+            return norms.amax()
+        scale = norms.clamp_min(tiny)
+        first, gram_second = image / scale, both[thin:] / scale
 
 
 def thin_exp_factors(skew: torch.Tensor, gram: Optional[torch.Tensor], stages: int,
