@@ -142,15 +142,43 @@ def test_config_loss_step(path):
 
 @needs_real_data
 def test_benchmark_quick(tmp_path):
-    """--quick trains every row of both students for two iterations and prints the table
-    (about 2.5 minutes on 2 loaded cores; the timeout is only a safety net)."""
+    """--quick trains every row of the ResNet and ViT students and the DeiT-style student's
+    baseline and V_kD rows for two iterations and prints the tables (about 3 minutes on 2
+    loaded cores; the timeout is only a safety net). The DeiT-style ablation configs take a
+    loss step in test_config_loss_step."""
+    rows = ['student', 'kd', 'fitnet', 'vkd', 'vkd-nonorm', 'vkd-linear', 'vkd-mlp', 'wkd-l',
+            'vkd-kd', 'deit', 'deit-vkd']
     result = subprocess.run(
-        [sys.executable, 'benchmarks/kd_fashion_mnist.py', '--quick', '--work-dir',
-         str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+        [sys.executable, 'benchmarks/kd_fashion_mnist.py', '--quick', '--rows', *rows,
+         '--work-dir', str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True,
+        timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     for row in ('student alone', 'KD (Hinton', 'FitNet', 'V_kD (orthogonal', 'V_kD without',
                 'V_kD with a linear', 'V_kD with an MLP', 'WKD-L', 'V_kD + KD'):
         assert out.count(f'| {row}') == 2, row
+    for row in ('DeiT distillation head', 'DeiT head + V_kD'):
+        assert out.count(f'| {row}') == 1, row
+    assert 'vs DeiT distillation head (KL, T=1)' in out
     assert 'commit:' in out and 'machine:' in out
     assert osp.isfile(tmp_path / 'fashion_mnist_accuracy.png')
+
+
+def test_budget_sweep_pairs_gains_by_seed(monkeypatch):
+    """The sweep's gain is method minus baseline at the same seed; unpaired seeds are left out."""
+    monkeypatch.syspath_prepend(osp.join(REPO_ROOT, 'benchmarks'))  # as `python benchmarks/...`
+    import kd_budget_sweep
+    results = {
+        'vit/student/0': dict(student='vit', row='student', seed=0, top1=50.0),
+        'vit/student/1': dict(student='vit', row='student', seed=1, top1=54.0),
+        'vit/vkd/0': dict(student='vit', row='vkd', seed=0, top1=53.5),
+        'vit/vkd/1': dict(student='vit', row='vkd', seed=1, top1=55.0),
+        'vit/vkd/2': dict(student='vit', row='vkd', seed=2, top1=70.0),
+        'deit/deit/0': dict(student='deit', row='deit', seed=0, top1=60.0),
+        'deit/deit-vkd/0': dict(student='deit', row='deit-vkd', seed=0, top1=59.0),
+    }
+    assert sorted(kd_budget_sweep.paired_gains(results, 'vit', 'vkd')) == [1.0, 3.5]
+    assert kd_budget_sweep.paired_gains(results, 'deit', 'deit-vkd') == [-1.0]
+    assert kd_budget_sweep.gain_text([1.0, 3.5]) == '+2.25 +- 1.77'
+    assert kd_budget_sweep.steps(60000, 4, 128) == 1876
+    assert kd_budget_sweep.parse_budget('5000x4') == (5000, 4)

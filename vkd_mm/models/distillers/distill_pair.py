@@ -1,4 +1,5 @@
 """One distillation term: two feature sources, the projector, the normalisers and the loss."""
+import copy
 from typing import List, Optional, Tuple, Union
 
 import torch
@@ -76,6 +77,34 @@ class DistillPair(nn.Module):
             if hasattr(norm, 'owner'):  # named in the warnings of degenerate batch statistics
                 norm.owner = f'distill pair {self.name!r}, {side}_norm'
         self.loss = MODELS.build(loss)
+
+    @classmethod
+    def from_entry(cls, cfg: dict, default_name: str, kind: str,
+                   components: dict) -> 'DistillPair':
+        """Build a pair from a distiller's ``distill`` or ``logit_distill`` entry.
+
+        Args:
+            cfg (dict): the entry: ``name``, ``student``, ``teacher`` and the components.
+            default_name (str): the name when the entry has none.
+            kind (str): 'distill' or 'logit_distill', for error messages.
+            components (dict): the component keys the entry may set, with their defaults; a
+                ``loss`` that resolves to None is missing.
+        """
+        cfg = copy.deepcopy(dict(cfg))
+        name = str(cfg.pop('name', default_name))
+        missing = [side for side in ('student', 'teacher') if side not in cfg]
+        if missing:
+            raise ValueError(f'{kind} pair {name!r} needs `student` and `teacher` (each with '
+                             f'`path` and `channels`); it has no {missing}')
+        if cfg.get('loss', components['loss']) is None:
+            raise ValueError(f'{kind} pair {name!r} needs a `loss`, e.g. '
+                             'dict(type="KLDivergenceLoss")')
+        unknown = sorted(set(cfg) - {'student', 'teacher'} - set(components))
+        if unknown:
+            allowed = ', '.join(['name', 'student', 'teacher', *components])
+            raise ValueError(f'{kind} pair {name!r} has unknown keys {unknown}; allowed: '
+                             f'{allowed}')
+        return cls(name, **{**components, **cfg})
 
     @property
     def loss_key(self) -> str:

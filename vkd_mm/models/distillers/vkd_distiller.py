@@ -3,7 +3,6 @@
 Paper: "Improving Knowledge Distillation using Orthogonal Projections", Miles, Elezi, Deng,
 CVPR 2024, https://arxiv.org/abs/2403.06213. Official code: https://github.com/roymiles/vkd.
 """
-import copy
 import logging
 from collections import OrderedDict
 from typing import Dict, Optional, Sequence, Union
@@ -21,11 +20,17 @@ from ..recorder import FeatureRecorder
 from ..teacher import build_teacher, check_teacher_dtype, freeze_teacher, teacher_precision
 from .distill_pair import DistillPair
 from .labels import extract_labels
+from .nonfinite import describe_nonfinite_term
 
 __all__ = ['VkDDistiller']
 
 ForwardResults = Union[Dict[str, torch.Tensor], list, tuple, torch.Tensor]
 _NONFINITE_POLICIES = ('raise', 'skip')
+_DISTILL_DEFAULTS = dict(
+    projector=dict(type='OrthogonalProjector'),
+    teacher_norm=dict(type='BatchStandardize'),
+    student_norm=None,
+    loss=dict(type='VkDLoss'))
 
 
 @MODELS.register_module()
@@ -124,47 +129,22 @@ class VkDDistiller(BaseModel):
             raise ValueError('VkDDistiller needs at least one pair in `distill` or '
                              '`logit_distill`')
         self.pairs = nn.ModuleDict()
-        for index, pair_cfg in enumerate(distill):
-            self._add_pair(pair_cfg, str(index), 'distill',
-                           dict(projector=dict(type='OrthogonalProjector'),
-                                teacher_norm=dict(type='BatchStandardize'), student_norm=None,
-                                loss=dict(type='VkDLoss')))
-        for index, pair_cfg in enumerate(logit_distill):
-            self._add_pair(pair_cfg, f'logit{index}', 'logit_distill', dict(loss=None))
+        entries = [(cfg, str(index), 'distill', _DISTILL_DEFAULTS)
+                   for index, cfg in enumerate(distill)]
+        entries += [(cfg, f'logit{index}', 'logit_distill', dict(loss=None))
+                    for index, cfg in enumerate(logit_distill)]
+        for cfg, default_name, kind, components in entries:
+            pair = DistillPair.from_entry(cfg, default_name, kind, components)
+            if pair.name in self.pairs:
+                raise ValueError(f'two distill pairs are named {pair.name!r}; names must be '
+                                 'unique')
+            self.pairs[pair.name] = pair
         self.student_recorder = FeatureRecorder(
             self.student, {name: (pair.student_source.path, pair.student_source.index)
                            for name, pair in self.pairs.items()}, 'student')
         self.teacher_recorder = FeatureRecorder(
             self.teacher, {name: (pair.teacher_source.path, pair.teacher_source.index)
                            for name, pair in self.pairs.items()}, 'teacher')
-
-    def _add_pair(self, cfg: dict, default_name: str, kind: str, components: dict) -> None:
-        """Build one :class:`DistillPair` from a ``distill`` or ``logit_distill`` entry.
-
-        Args:
-            cfg (dict): the entry: ``name``, ``student``, ``teacher`` and the components.
-            default_name (str): the name when the entry has none.
-            kind (str): 'distill' or 'logit_distill', for error messages.
-            components (dict): the component keys the entry may set, with their defaults; a
-                ``loss`` that resolves to None is missing.
-        """
-        cfg = copy.deepcopy(dict(cfg))
-        name = str(cfg.pop('name', default_name))
-        if name in self.pairs:
-            raise ValueError(f'two distill pairs are named {name!r}; names must be unique')
-        missing = [side for side in ('student', 'teacher') if side not in cfg]
-        if missing:
-            raise ValueError(f'{kind} pair {name!r} needs `student` and `teacher` (each with '
-                             f'`path` and `channels`); it has no {missing}')
-        if cfg.get('loss', components['loss']) is None:
-            raise ValueError(f'{kind} pair {name!r} needs a `loss`, e.g. '
-                             'dict(type="KLDivergenceLoss")')
-        unknown = sorted(set(cfg) - {'student', 'teacher'} - set(components))
-        if unknown:
-            allowed = ', '.join(['name', 'student', 'teacher', *components])
-            raise ValueError(f'{kind} pair {name!r} has unknown keys {unknown}; allowed: '
-                             f'{allowed}')
-        self.pairs[name] = DistillPair(name, **{**components, **cfg})
 
     def load_teacher_checkpoint(self, filename: str, strict: bool = True) -> None:
         """Load teacher weights from ``filename``; see :func:`load_state_dict_checked`."""
@@ -237,28 +217,10 @@ class VkDDistiller(BaseModel):
                       student_feats: Dict[str, torch.Tensor],
                       teacher_feats: Dict[str, torch.Tensor]) -> None:
         """Stop (or mark the step skipped) when a distillation term is NaN or infinite."""
-        if not distill_losses:
+        message = describe_nonfinite_term(self.pairs, distill_losses, inputs, student_feats,
+                                          teacher_feats)
+        if message is None:
             return
-        # NOTE one device sync per step for all pairs together
-        values = torch.stack([v.detach().float().sum() for v in distill_losses.values()])
-        if bool(torch.isfinite(values).all()):
-            return
-        key = next(k for k, v in distill_losses.items() if not torch.isfinite(v).all())
-        pair = next(p for p in self.pairs.values() if p.loss_key == key)
-        stages = pair.stages(student_feats[pair.name], teacher_feats[pair.name])
-        side, where, tensor = next(
-            (stage for stage in stages if not torch.isfinite(stage[2]).all()), ('', '', None))
-        if tensor is None:
-            found = 'every input of the term is finite: the loss itself overflowed'
-        else:
-            bad = int((~torch.isfinite(tensor)).sum())
-            found = (f'the first non-finite input is the {side} side: {where} '
-                     f'({bad} of {tensor.numel()} values)')
-        if isinstance(inputs, torch.Tensor):
-            bad_inputs = int((~torch.isfinite(inputs.float())).sum())
-            found += (f'; the batch inputs hold {bad_inputs} non-finite values' if bad_inputs
-                      else '; the batch inputs are finite')
-        message = f'distill pair {pair.name!r}: {key} is {distill_losses[key].item()}; {found}'
         if self.nonfinite == 'raise':
             raise FloatingPointError(
                 f'{message}. Set nonfinite="skip" in the distiller config to skip such steps.')
