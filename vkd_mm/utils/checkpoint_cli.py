@@ -1,8 +1,10 @@
 """The command line of the tools that read one checkpoint and write another file from it.
 
-``tools/export_student.py``, ``tools/export_generator.py`` and ``tools/upgrade_checkpoint.py``
-take ``CHECKPOINT OUT [--trust-checkpoint]`` and read the checkpoint under the loading policy
-of :mod:`vkd_mm.utils.checkpoint`: ``weights_only=True`` unless ``--trust-checkpoint`` is given.
+``tools/export_student.py``, ``tools/export_generator.py``, ``tools/upgrade_checkpoint.py``,
+``tools/convert_vidt_checkpoint.py`` and ``tools/convert_cifar_checkpoint.py`` take
+``CHECKPOINT OUT [--trust-checkpoint]`` (the CIFAR converter a config after them) and read the
+checkpoint under the loading policy of :mod:`vkd_mm.utils.checkpoint`: ``weights_only=True``
+unless ``--trust-checkpoint`` is given.
 """
 import argparse
 from typing import Mapping
