@@ -11,7 +11,16 @@ from typing import Mapping
 
 from .checkpoint import load_checkpoint_file
 
-__all__ = ['checkpoint_tool_parser', 'load_tool_checkpoint']
+__all__ = ['add_trust_checkpoint_argument', 'checkpoint_tool_parser', 'load_tool_checkpoint']
+
+
+def add_trust_checkpoint_argument(parser: argparse.ArgumentParser) -> None:
+    """Add the ``--trust-checkpoint`` opt-in (``args.trust_checkpoint``) to a parser."""
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='load with weights_only=False (runs code the file may carry; only for files you '
+        'made)')
 
 
 def checkpoint_tool_parser(description: str,
@@ -31,11 +40,7 @@ def checkpoint_tool_parser(description: str,
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('checkpoint', help=checkpoint_help)
     parser.add_argument('out', help=out_help)
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='load with weights_only=False (runs code the file may carry; only for files you '
-        'made)')
+    add_trust_checkpoint_argument(parser)
     return parser
 
 
@@ -43,7 +48,8 @@ def load_tool_checkpoint(args: argparse.Namespace) -> Mapping:
     """The checkpoint named by ``args.checkpoint``, loaded on the CPU.
 
     Args:
-        args (argparse.Namespace): parsed by a :func:`checkpoint_tool_parser`.
+        args (argparse.Namespace): with ``checkpoint`` and ``trust_checkpoint``, e.g. parsed by a
+            :func:`checkpoint_tool_parser`.
 
     Returns:
         Mapping: a checkpoint dict or a bare state dict.
