@@ -4,7 +4,8 @@
 ``tools/convert_vidt_checkpoint.py`` and ``tools/convert_cifar_checkpoint.py`` take
 ``CHECKPOINT OUT [--trust-checkpoint]`` (the CIFAR converter a config after them) and read the
 checkpoint under the loading policy of :mod:`vkd_mm.utils.checkpoint`: ``weights_only=True``
-unless ``--trust-checkpoint`` is given.
+unless ``--trust-checkpoint`` is given. ``tools/analysis/feature_similarity.py`` takes the
+same opt-in for its ``--checkpoint``.
 """
 import argparse
 from typing import Mapping
