@@ -14,70 +14,14 @@ read``, ``not transcribed``), and at least one line
 """
 import glob
 import os.path as osp
-import re
-from typing import List
 
 import pytest
 
+from vkd_mm.utils.config_headers import header_lines, header_problems, named_tables
 from .conftest import REPO_ROOT
 
 CONFIGS = sorted(p for p in glob.glob(osp.join(REPO_ROOT, 'configs/**/*.py'), recursive=True)
                  if '_base_' not in osp.relpath(p, REPO_ROOT).split(osp.sep))
-
-_NAMED_TABLES = re.compile(r'\bTables? (\d+(?:\s*(?:-|/|,|and)\s*\d+)*)')
-_PAPER_LINE = re.compile(r'^# paper: Table (\d+), (.+)$')
-# a number standing alone (not the 1 of "top-1" or the 4 of "resnet8x4"), or words saying that
-# the figure was not read
-_FIGURE = re.compile(r'(?<![\w.-])\d+(?:\.\d+)?(?![\w-]|\.\d)'
-                     r'|\bunknown\b|\bnot (?:read|transcribed)\b')
-_DIFFERS_LINE = re.compile(r'^# differs: \S')
-
-
-def header_lines(text: str) -> List[str]:
-    """The leading comment lines of a config file, stripped of trailing spaces."""
-    lines = []
-    for line in text.splitlines():
-        if not line.startswith('#'):
-            break
-        lines.append(line.rstrip())
-    return lines
-
-
-def named_tables(lines: List[str]) -> set:
-    """The table numbers a header names: 'Table 3' -> {3}, 'Tables 4-5' -> {4, 5}."""
-    tables = set()
-    for match in _NAMED_TABLES.finditer('\n'.join(lines)):
-        numbers = [int(n) for n in re.findall(r'\d+', match.group(1))]
-        if re.fullmatch(r'\d+\s*-\s*\d+', match.group(1)):
-            numbers = list(range(numbers[0], numbers[1] + 1))
-        tables.update(numbers)
-    return tables
-
-
-def header_problems(text: str) -> List[str]:
-    """What the header of a config's text lacks under the convention; empty when it complies."""
-    lines = header_lines(text)
-    tables = named_tables(lines)
-    if not tables:
-        return []
-    problems = []
-    with_line = set()
-    for line in lines:
-        match = _PAPER_LINE.match(line)
-        if not match:
-            continue
-        with_line.add(int(match.group(1)))
-        figure_field = match.group(2).rsplit(',', 1)[-1]
-        if not _FIGURE.search(figure_field):
-            problems.append(f'{line!r} ends in no figure: end it with "<metric> <figure>" or '
-                            '"<metric> figure unknown (<why>)"')
-    for table in sorted(tables - with_line):
-        problems.append(f'the header names Table {table} but has no line '
-                        f'"# paper: Table {table}, <row>, <metric> <figure>"')
-    if not any(_DIFFERS_LINE.match(line) for line in lines):
-        problems.append('the header names a paper table but has no line "# differs: <what '
-                        'differs from the paper or the official setting, or nothing known>"')
-    return problems
 
 
 def read(path: str) -> str:

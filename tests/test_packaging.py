@@ -85,6 +85,21 @@ def test_committed_metafiles_are_what_the_generator_writes():
                          'python tools/misc/make_metafiles.py')
 
 
+def test_the_generator_checks_without_torch_or_the_vkd_mm_package():
+    """It reads the header parser by its path: no import of torch, MMEngine or vkd_mm."""
+    script = ('import runpy, sys\n'
+              'sys.argv = ["make_metafiles.py", "--check"]\n'
+              'try:\n'
+              f'    runpy.run_path({make_metafiles.__file__!r}, run_name="__main__")\n'
+              'except SystemExit as done:\n'
+              '    code = done.code\n'
+              'print(code, sorted({"torch", "mmengine", "vkd_mm"} & set(sys.modules)))\n')
+    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+                            env=_clean_env(), timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.splitlines()[-1] == '0 []'
+
+
 def test_model_index_lists_every_config_once():
     root = Path(REPO_ROOT)
     index = yaml.safe_load((root / 'model-index.yml').read_text())

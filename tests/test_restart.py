@@ -20,6 +20,7 @@ import re
 import signal
 import subprocess
 import time
+from typing import Callable
 
 from vkd_mm.hooks import PREEMPTED_EXIT_CODE
 from vkd_mm.utils import load_checkpoint_file
@@ -49,10 +50,22 @@ def assert_same_run(reference_dir: str, work_dir: str) -> None:
         assert all(record == reference_log[step][0] for record in records), step
 
 
-def start(command: list, port: int, log_path: str, **env: str) -> subprocess.Popen:
+def run_with_fault(command: list, port: int, log_path: str,
+                   fault: Callable[[subprocess.Popen], None], **env: str) -> str:
+    """Start the command, call ``fault`` with its process while it runs and wait for its end;
+    its output (written to ``log_path``), once its exit code is checked to be 0."""
     with open(log_path, 'w') as log:  # the process keeps its own handle
-        return subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                env=dict(environment(port), **env))
+        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                   env=dict(environment(port), **env))
+    try:
+        fault(process)
+        process.wait(600)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    log = open(log_path).read()
+    assert process.returncode == 0, log[-4000:]
+    return log
 
 
 def wait_until(process: subprocess.Popen, ready, what: str) -> None:
@@ -94,10 +107,7 @@ def test_killed_ranks_are_restarted_and_the_run_ends_as_the_uninterrupted_one(
     reference_dir, work_dir = str(tmp_path / 'reference'), str(tmp_path / 'work')
     run(train_command(config, reference_dir, 2, 29651), 29651)
 
-    log_path = str(tmp_path / 'log.txt')
-    process = start(train_command(config, work_dir, 2, 29652), 29652, log_path,
-                    MAX_RESTARTS='2')
-    try:
+    def kill_rank_1_twice(process: subprocess.Popen) -> None:
         wait_until(process, first_step_logged(work_dir), 'logged step')
         assert not osp.isfile(osp.join(work_dir, 'last_checkpoint'))
         first = rank_process(process.pid, 1)
@@ -106,12 +116,9 @@ def test_killed_ranks_are_restarted_and_the_run_ends_as_the_uninterrupted_one(
         second = rank_process(process.pid, 1)
         assert second != first  # rank 1 of the restarted group
         os.kill(second, signal.SIGKILL)
-        process.wait(600)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    log = open(log_path).read()
-    assert process.returncode == 0, log[-4000:]
+
+    log = run_with_fault(train_command(config, work_dir, 2, 29652), 29652,
+                         str(tmp_path / 'log.txt'), kill_rank_1_twice, MAX_RESTARTS='2')
     assert log.count('(exitcode: -9) local_rank: 1') == 2, log[-4000:]  # torchrun saw both
     assert 'restart 1: no checkpoint yet, training from scratch' in log, log[-4000:]
     assert f'restart 2: resuming from {work_dir}/{KILL_AFTER}' in log, log[-4000:]
@@ -155,17 +162,11 @@ def test_sigterm_saves_a_checkpoint_the_job_is_requeued_and_resumes_exactly(
     slurm = slurm_stand_ins(tmp_path / 'slurm')
     command = ['bash', 'tools/slurm_train.sh', 'debug', 'toy', config, work_dir]
 
-    log_path = str(tmp_path / 'preempted.txt')
-    process = start(command, 29654, log_path, **slurm)
-    try:
+    def preempt(process: subprocess.Popen) -> None:
         wait_until(process, first_step_logged(work_dir), 'logged step')
         process.send_signal(signal.SIGUSR1)
-        process.wait(600)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    log = open(log_path).read()
-    assert process.returncode == 0, log[-4000:]
+
+    log = run_with_fault(command, 29654, str(tmp_path / 'preempted.txt'), preempt, **slurm)
     assert f'exiting with code {PREEMPTED_EXIT_CODE}' in log, log[-4000:]
     assert open(slurm['SCONTROL_LOG']).read() == 'requeue 4242\n'
     saved = re.search(r'stopped after step (\d+) on a signal; saved (\S+);', log)

@@ -3,6 +3,7 @@ import warnings
 
 import pytest
 import torch
+from torch import nn
 
 from vkd_mm.models import BatchSampleWhiten, BatchWhiten
 from vkd_mm.models.normalizers import DegenerateStatisticsWarning, polar_factor
@@ -12,13 +13,25 @@ def gram(y: torch.Tensor) -> torch.Tensor:
     return y @ y.t()
 
 
+def assert_orthonormal_rows(y: torch.Tensor) -> None:
+    """The rows of y (N, C) are orthonormal: y y^T = I_N to 1e-5."""
+    torch.testing.assert_close(gram(y), torch.eye(len(y)), atol=1e-5, rtol=0)
+
+
+def warned(whiten: nn.Module, x: torch.Tensor, match: str) -> torch.Tensor:
+    """whiten(x), checking that it warns of degenerate statistics with a message matching
+    ``match``."""
+    with pytest.warns(DegenerateStatisticsWarning, match=match):
+        return whiten(x)
+
+
 def test_gram_of_the_gan_batch_is_the_identity_in_float32():
     torch.manual_seed(0)
     # 50 CLIP-like features of 512 channels with a shared offset and uneven scales
     x = 3.0 + torch.randn(50, 512) * torch.linspace(0.1, 4.0, 512)
     y = BatchSampleWhiten()(x)
     assert y.dtype == torch.float32 and y.shape == x.shape
-    torch.testing.assert_close(gram(y), torch.eye(50), atol=1e-5, rtol=0)
+    assert_orthonormal_rows(y)
 
 
 def test_output_is_the_nearest_batch_with_orthonormal_rows():
@@ -40,17 +53,15 @@ def test_tokens_and_maps_are_whitened_over_the_batch_and_positions():
     maps = torch.randn(2, 64, 3, 3)  # 18 positions of 64 channels
     y = BatchSampleWhiten()(maps)
     assert y.shape == maps.shape
-    tokens = y.permute(0, 2, 3, 1).reshape(18, 64)
-    torch.testing.assert_close(gram(tokens), torch.eye(18), atol=1e-5, rtol=0)
+    assert_orthonormal_rows(y.permute(0, 2, 3, 1).reshape(18, 64))
 
 
 def test_more_tokens_than_channels_use_the_channel_gram_and_warn():
     torch.manual_seed(0)
     x = torch.randn(40, 8)
-    with pytest.warns(DegenerateStatisticsWarning, match='40 tokens per batch for 8 channels'):
-        y = BatchSampleWhiten()(x)
+    y = warned(BatchSampleWhiten(), x, '40 tokens per batch for 8 channels')
     # X (X^T X)^(-1/2): orthonormal columns, and Y Y^T the projection onto the batch's span
-    torch.testing.assert_close(y.t() @ y, torch.eye(8), atol=1e-5, rtol=0)
+    assert_orthonormal_rows(y.t())
     torch.testing.assert_close(gram(y) @ gram(y), gram(y), atol=1e-5, rtol=0)
 
 
@@ -68,9 +79,7 @@ def test_one_sample_warns_once_and_is_scaled_to_unit_norm():
     whiten = BatchSampleWhiten()
     whiten.owner = "distill pair 'vkd', teacher side"
     x = torch.randn(1, 16)
-    with pytest.warns(DegenerateStatisticsWarning,
-                      match="pair 'vkd', teacher side.*batches of 2 or more"):
-        y = whiten(x)
+    y = warned(whiten, x, "pair 'vkd', teacher side.*batches of 2 or more")
     torch.testing.assert_close(y, x / x.norm())
     with warnings.catch_warnings():
         warnings.simplefilter('error')
@@ -83,8 +92,7 @@ def test_rank_deficient_batches_warn_once_and_stay_finite():
     x[3] = x[0]  # a repeated sample
     x[5] = x[1] + 2 * x[2]  # a dependent one
     whiten = BatchSampleWhiten()
-    with pytest.warns(DegenerateStatisticsWarning, match='6 tokens per batch of rank 4.*distinct'):
-        y = whiten(x)
+    y = warned(whiten, x, '6 tokens per batch of rank 4.*distinct')
     assert torch.isfinite(y).all()
     # the identity on the 4-dimensional span of the batch: a rank-4 projection
     projection = gram(y.double())
@@ -108,15 +116,14 @@ def test_half_precision_input_is_whitened_in_float32():
     x = torch.randn(10, 64).half()
     y = BatchSampleWhiten()(x)
     assert y.dtype == torch.float32
-    torch.testing.assert_close(gram(y), torch.eye(10), atol=1e-5, rtol=0)
+    assert_orthonormal_rows(y)
 
 
 def test_channel_whitening_differs_from_sample_whitening():
     """BatchWhiten decorrelates channels (C x C covariance); at B < C it cannot reach I."""
     torch.manual_seed(0)
     x = torch.randn(50, 512)
-    with pytest.warns(DegenerateStatisticsWarning, match='Ledoit-Wolf'):
-        channel = BatchWhiten()(x)
+    channel = warned(BatchWhiten(), x, 'Ledoit-Wolf')
     assert (gram(channel) - torch.eye(50)).abs().max() > 0.1
 
 

@@ -9,36 +9,33 @@ it strictly, so a checkpoint of another architecture fails with its missing, unk
 shaped keys named. The output is an MMEngine checkpoint (``{'state_dict': ..., 'meta': ...}``)
 that ``tools/test.py``, ``load_from`` and a distiller's ``teacher_ckpt`` load.
 """
-import argparse
-
 import torch
 from mmengine.registry import DefaultScope
 
 from vkd_mm.hosts.mmpretrain import convert_crd_cifar, crd_state_dict
 from vkd_mm.registry import MODELS
-from vkd_mm.utils import load_checkpoint_file, load_config, load_state_dict_checked
+from vkd_mm.utils import (checkpoint_tool_parser, load_config, load_state_dict_checked,
+                          load_tool_checkpoint)
 
 
 def main():
-    parser = argparse.ArgumentParser(description='Convert a CRD / mdistiller CIFAR checkpoint')
-    parser.add_argument('src', help='CRD checkpoint (its `model`, `net` or `state_dict` entry, '
-                        'or a bare state dict)')
-    parser.add_argument('dst', help='output path')
+    parser = checkpoint_tool_parser(
+        'Convert a CRD / mdistiller CIFAR checkpoint',
+        'CRD checkpoint (its `model`, `net` or `state_dict` entry, or a bare state dict)',
+        'output path')
     parser.add_argument('config', help='a configs/cifar100 config of the same architecture')
-    parser.add_argument(
-        '--trust-checkpoint', action='store_true',
-        help='load with weights_only=False (runs code the file may carry; trust only files you '
-        'made)')
     args = parser.parse_args()
-    checkpoint = load_checkpoint_file(args.src, map_location='cpu', trust=args.trust_checkpoint)
+    checkpoint = load_tool_checkpoint(args)
     state_dict = convert_crd_cifar(crd_state_dict(checkpoint))
     cfg = load_config(args.config)
     model_cfg = cfg.model.student if cfg.model.type == 'VkDDistiller' else cfg.model
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmpretrain')):
         model = MODELS.build(model_cfg)
-    load_state_dict_checked(model, state_dict, source=args.src, role=f'the model of {args.config}')
-    torch.save({'state_dict': model.state_dict(), 'meta': {'converted_from': args.src}}, args.dst)
-    print(f'{len(state_dict)} tensors written to {args.dst}')
+    load_state_dict_checked(model, state_dict, source=args.checkpoint,
+                            role=f'the model of {args.config}')
+    torch.save({'state_dict': model.state_dict(), 'meta': {'converted_from': args.checkpoint}},
+               args.out)
+    print(f'{len(state_dict)} tensors written to {args.out}')
 
 
 if __name__ == '__main__':

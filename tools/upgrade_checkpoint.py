@@ -13,13 +13,12 @@ from the original file with the code that wrote it.
 
 Usage: python tools/upgrade_checkpoint.py IN_FILE OUT_FILE [--trust-checkpoint]
 """
-import argparse
 from collections import OrderedDict
 from typing import Mapping, Tuple
 
 import torch
 
-from vkd_mm.utils import load_checkpoint_file
+from vkd_mm.utils import checkpoint_tool_parser, load_tool_checkpoint
 
 # VkDDistiller: the container of each component of a pair -> its name inside the pair module
 PAIR_CONTAINERS = {'projectors': 'projector', 'teacher_norms': 'teacher_norm',
@@ -53,24 +52,10 @@ def upgrade_state_dict(state_dict: Mapping) -> Tuple['OrderedDict[str, torch.Ten
     return upgraded, sum(old != new for old, new in zip(state_dict, upgraded))
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description='Rename the keys of an older vkd_mm checkpoint')
-    parser.add_argument('checkpoint', help='checkpoint to upgrade')
-    parser.add_argument('out', help='output file')
-    parser.add_argument(
-        '--trust-checkpoint', action='store_true',
-        help='load with weights_only=False (runs code the file may carry; only for files you '
-        'made)')
-    return parser.parse_args()
-
-
 def main():
-    args = parse_args()
-    checkpoint = load_checkpoint_file(args.checkpoint, map_location='cpu',
-                                      trust=args.trust_checkpoint)
-    if not isinstance(checkpoint, Mapping):
-        raise SystemExit(f'{args.checkpoint} holds a {type(checkpoint).__name__}, not a '
-                         'checkpoint dict or a state dict')
+    args = checkpoint_tool_parser('Rename the keys of an older vkd_mm checkpoint',
+                                  'checkpoint to upgrade').parse_args()
+    checkpoint = load_tool_checkpoint(args)
     layouts = [key for key in STATE_DICTS if isinstance(checkpoint.get(key), Mapping)]
     checkpoint = dict(checkpoint)
     renamed = 0

@@ -38,7 +38,8 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from list_features import (build_model, feature_source, format_source,  # noqa: E402
                            record_outputs, tensor_outputs)
 
-from vkd_mm.utils import extract_state_dict, load_checkpoint_file, load_config  # noqa: E402
+from vkd_mm.utils import (add_trust_checkpoint_argument, extract_state_dict,  # noqa: E402
+                          load_config, load_tool_checkpoint)
 
 __all__ = ['reduce_feature', 'cka_matrix', 'best_pairs']
 
@@ -203,8 +204,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='a distillation config (VkDDistiller)')
     parser.add_argument('--checkpoint', help='checkpoint of a distillation run')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='load with weights_only=False (only for files you made)')
+    add_trust_checkpoint_argument(parser)
     parser.add_argument('--batches', type=int, default=4, help='batches of data to use')
     parser.add_argument('--split', choices=['val', 'train', 'test'], default='val',
                         help="the config's dataloader to read")
@@ -235,8 +235,7 @@ def main():
 
     model = build_model(cfg, teacher_ckpt=args.checkpoint is None)
     if args.checkpoint:
-        state = extract_state_dict(load_checkpoint_file(args.checkpoint, map_location='cpu',
-                                                        trust=args.trust_checkpoint))
+        state = extract_state_dict(load_tool_checkpoint(args))
         missing, _ = model.load_state_dict(state, strict=False)
         missing = [key for key in missing if key.startswith(('student.', 'teacher.'))]
         if missing:

@@ -18,13 +18,29 @@ Usage (from the repository root):
     python tools/misc/make_metafiles.py --check  # exit 1 and name the files that differ
 """
 import argparse
+import importlib.util
 import os.path as osp
 import re
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Dict, List, Optional, Tuple
 
 import yaml
+
+
+def _load_config_headers() -> ModuleType:
+    """vkd_mm/utils/config_headers.py of this checkout, loaded by its path: importing it from
+    the package would import torch and the OpenMMLab libraries, which writing metafiles does not
+    need."""
+    path = Path(__file__).resolve().parents[2] / 'vkd_mm' / 'utils' / 'config_headers.py'
+    spec = importlib.util.spec_from_file_location('vkd_mm_config_headers', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+config_headers = _load_config_headers()
 
 PAPER = dict(
     URL='https://arxiv.org/abs/2403.06213',
@@ -59,12 +75,9 @@ WEIGHTS = 'not released'
 # the paper's metric names -> the names OpenMMLab metafiles use
 METRICS = {'AP': 'box AP', 'top-1': 'Top 1 Accuracy'}
 
-_PAPER_LINE = re.compile(r'^# paper: Table (\d+), (.+)$')
-# the figure: a number standing alone (not the 1 of "top-1"), with the metric before it;
-# 'P/R: 0.71/0.65' gives a figure per metric
-_NUMBER = r'(?<![\w.-])\d+(?:\.\d+)?(?![\w-]|\.\d)'
+# the figure: a number with the metric before it; 'P/R: 0.71/0.65' gives a figure per metric
+_NUMBER = config_headers.NUMBER
 _FIGURE = re.compile(rf'^(?P<metric>.*?)[\s:]*(?P<values>{_NUMBER}(?:/{_NUMBER})*)')
-_NOT_READ = re.compile(r'\bunknown\b|\bnot (?:read|transcribed)\b')
 _EPOCHS = re.compile(r'(?:^|[_-])(\d+)e(?:[_-]|$)')
 _BATCH = re.compile(r'(?:^|[_-])(\d+)xb(\d+)(?:[_-]|$)')
 SCRIPT = 'tools/misc/make_metafiles.py'
@@ -72,16 +85,6 @@ GENERATED_NOTE = (f'# Written by {SCRIPT} from the configs\' names and headers: 
                   '# and run it again.\n')
 # the collection of the configs directly under configs/
 ROOT_COLLECTION = 'vkd_mm'
-
-
-def header_lines(text: str) -> List[str]:
-    """The leading comment lines of a config file."""
-    lines = []
-    for line in text.splitlines():
-        if not line.startswith('#'):
-            break
-        lines.append(line.rstrip())
-    return lines
 
 
 def name_dataset(stem: str) -> Optional[str]:
@@ -102,17 +105,13 @@ def paper_results(config: str, lines: List[str], dataset: Optional[str]) -> List
         dataset: the data set of the config's name, for tables over several data sets.
     """
     results = []
-    for line in lines:
-        match = _PAPER_LINE.match(line)
-        if not match:
-            continue
-        table = int(match.group(1))
+    for line, table, field in config_headers.paper_lines(lines):
         if table not in TABLES:
             raise ValueError(f'{config}: {line!r} names Table {table}, which TABLES in '
                              f'{SCRIPT} does not list: add its task and data set there')
-        field = match.group(2).rsplit(',', 1)[-1].strip()
+        field = field.strip()
         figure = _FIGURE.match(field)
-        if figure is None or _NOT_READ.search(field[:figure.end()]):
+        if figure is None or config_headers.NOT_READ.search(field[:figure.end()]):
             continue
         task, table_dataset = TABLES[table]
         if table_dataset is None and dataset is None:
@@ -139,7 +138,7 @@ def model_entry(repo_root: Path, config: Path, collection: str) -> dict:
     rel = config.relative_to(repo_root).as_posix()
     stem = config.stem
     dataset = name_dataset(stem)
-    results = paper_results(rel, header_lines(config.read_text()), dataset)
+    results = paper_results(rel, config_headers.header_lines(config.read_text()), dataset)
     if dataset is None:
         datasets = {result['Dataset'] for result in results}
         if len(datasets) != 1:
@@ -187,8 +186,8 @@ def render(repo_root: Path) -> Dict[Path, str]:
                                  'file name; mim finds a config by its name: rename one')
             names[model['Name']] = model['Config']
         collection = {'Name': collection_name}
-        if any(_PAPER_LINE.match(line) for config in configs
-               for line in header_lines(config.read_text())):
+        headers = [config_headers.header_lines(config.read_text()) for config in configs]
+        if any(any(config_headers.paper_lines(lines)) for lines in headers):
             collection['Paper'] = PAPER
         if (folder / 'README.md').exists():
             collection['README'] = (folder / 'README.md').relative_to(repo_root).as_posix()

@@ -13,16 +13,14 @@ import torch
 from torch import nn
 
 from vkd_mm.registry import MODELS
-from .base import KAIMING_FAN_OUT, CifarBackbone
+from .base import KAIMING_FAN_OUT, CifarBackbone, conv_bn
 
 __all__ = ['CifarMobileNetV2', 'InvertedResidual']
 
 
 def conv_bn_relu(in_channels: int, out_channels: int, kernel: int, stride: int) -> nn.Sequential:
     """conv (no bias) - BN - ReLU, 'same' padding."""
-    return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel, stride, kernel // 2, bias=False),
-        nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True))
+    return nn.Sequential(*conv_bn(in_channels, out_channels, kernel, stride), nn.ReLU(inplace=True))
 
 
 class InvertedResidual(nn.Module):
@@ -44,9 +42,8 @@ class InvertedResidual(nn.Module):
         self.use_residual = stride == 1 and in_channels == out_channels
         self.conv = nn.Sequential(
             *conv_bn_relu(in_channels, hidden, 1, 1),
-            nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False),
-            nn.BatchNorm2d(hidden), nn.ReLU(inplace=True),
-            nn.Conv2d(hidden, out_channels, 1, bias=False), nn.BatchNorm2d(out_channels))
+            *conv_bn(hidden, hidden, 3, stride, groups=hidden), nn.ReLU(inplace=True),
+            *conv_bn(hidden, out_channels, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.conv(x)

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from vkd_mm.registry import MODELS
-from .base import KAIMING_FAN_OUT, CifarBackbone
+from .base import KAIMING_FAN_OUT, CifarBackbone, conv_bn, run_stages, stack_blocks
 
 __all__ = ['CifarResNet', 'CifarBasicBlock']
 
@@ -30,15 +30,11 @@ class CifarBasicBlock(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(out_channels)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.conv1, self.bn1 = conv_bn(in_channels, out_channels, 3, stride)
+        self.conv2, self.bn2 = conv_bn(out_channels, out_channels, 3)
         self.downsample = nn.Identity()
         if stride != 1 or in_channels != out_channels:
-            self.downsample = nn.Sequential(
-                nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
-                nn.BatchNorm2d(out_channels))
+            self.downsample = nn.Sequential(*conv_bn(in_channels, out_channels, 1, stride))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = F.relu(self.bn1(self.conv1(x)))
@@ -82,36 +78,20 @@ class CifarResNet(CifarBackbone):
         super().__init__(3, out_indices, init_cfg)
         depth, channels = self._settings(arch)
         blocks = (depth - 2) // 6
-        self.conv1 = nn.Conv2d(in_channels, channels[0], 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(channels[0])
-        self.layer1 = self._make_layer(channels[0], channels[1], blocks, 1)
-        self.layer2 = self._make_layer(channels[1], channels[2], blocks, 2)
-        self.layer3 = self._make_layer(channels[2], channels[3], blocks, 2)
+        self.conv1, self.bn1 = conv_bn(in_channels, channels[0], 3)
+        self.layer1 = stack_blocks(CifarBasicBlock, channels[0], channels[1], blocks, 1)
+        self.layer2 = stack_blocks(CifarBasicBlock, channels[1], channels[2], blocks, 2)
+        self.layer3 = stack_blocks(CifarBasicBlock, channels[2], channels[3], blocks, 2)
 
     def _settings(self, arch: Union[str, dict]) -> Tuple[int, Tuple[int, ...]]:
         if isinstance(arch, str):
-            if arch not in self.arch_settings:
-                raise ValueError(f'CifarResNet has no arch {arch!r}; choose one of '
-                                 f'{sorted(self.arch_settings)} or pass dict(depth=6n+2, '
-                                 'channels=(stem, c1, c2, c3))')
-            return self.arch_settings[arch]
+            return self.named_arch(arch, ' or pass dict(depth=6n+2, channels=(stem, c1, c2, c3))')
         depth, channels = arch['depth'], tuple(arch['channels'])
         if (depth - 2) % 6 or depth < 8 or len(channels) != 4:
             raise ValueError('a CifarResNet arch needs depth = 6n + 2 >= 8 and 4 channel counts '
                              f'(stem and 3 stages); got depth {depth}, channels {channels}')
         return depth, channels
 
-    @staticmethod
-    def _make_layer(in_channels: int, out_channels: int, blocks: int,
-                    stride: int) -> nn.Sequential:
-        return nn.Sequential(
-            CifarBasicBlock(in_channels, out_channels, stride),
-            *(CifarBasicBlock(out_channels, out_channels) for _ in range(blocks - 1)))
-
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         x = F.relu(self.bn1(self.conv1(x)))
-        stages = []
-        for layer in (self.layer1, self.layer2, self.layer3):
-            x = layer(x)
-            stages.append(x)
-        return stages
+        return run_stages(x, (self.layer1, self.layer2, self.layer3))

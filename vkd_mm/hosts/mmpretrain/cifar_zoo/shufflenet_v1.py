@@ -15,7 +15,7 @@ from mmpretrain.models.utils import channel_shuffle
 from torch import nn
 
 from vkd_mm.registry import MODELS
-from .base import CifarBackbone
+from .base import CifarBackbone, conv_bn, run_stages
 
 __all__ = ['CifarShuffleNetV1', 'ShuffleV1Bottleneck']
 
@@ -40,14 +40,9 @@ class ShuffleV1Bottleneck(nn.Module):
         mid_channels = out_channels // 4
         self.first_groups = 1 if in_channels == 24 else groups
         self.stride = stride
-        self.conv1 = nn.Conv2d(in_channels, mid_channels, 1, groups=self.first_groups,
-                               bias=False)
-        self.bn1 = nn.BatchNorm2d(mid_channels)
-        self.conv2 = nn.Conv2d(mid_channels, mid_channels, 3, stride, 1, groups=mid_channels,
-                               bias=False)
-        self.bn2 = nn.BatchNorm2d(mid_channels)
-        self.conv3 = nn.Conv2d(mid_channels, out_channels, 1, groups=groups, bias=False)
-        self.bn3 = nn.BatchNorm2d(out_channels)
+        self.conv1, self.bn1 = conv_bn(in_channels, mid_channels, 1, groups=self.first_groups)
+        self.conv2, self.bn2 = conv_bn(mid_channels, mid_channels, 3, stride, groups=mid_channels)
+        self.conv3, self.bn3 = conv_bn(mid_channels, out_channels, 1, groups=groups)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = F.relu(self.bn1(self.conv1(x)))
@@ -86,8 +81,7 @@ class CifarShuffleNetV1(CifarBackbone):
         if len(stage_channels) != 3 or len(stage_blocks) != 3:
             raise ValueError('CifarShuffleNetV1 has 3 stages: give 3 stage_channels and 3 '
                              f'stage_blocks; got {stage_channels} and {stage_blocks}')
-        self.conv1 = nn.Conv2d(in_channels, 24, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(24)
+        self.conv1, self.bn1 = conv_bn(in_channels, 24, 1)
         channels = 24
         layers = []
         for out_channels, num_blocks in zip(stage_channels, stage_blocks):
@@ -101,8 +95,4 @@ class CifarShuffleNetV1(CifarBackbone):
 
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         x = F.relu(self.bn1(self.conv1(x)))
-        stages = []
-        for layer in (self.layer1, self.layer2, self.layer3):
-            x = layer(x)
-            stages.append(x)
-        return stages
+        return run_stages(x, (self.layer1, self.layer2, self.layer3))

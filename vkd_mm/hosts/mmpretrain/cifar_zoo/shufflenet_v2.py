@@ -15,7 +15,7 @@ from mmpretrain.models.utils import channel_shuffle
 from torch import nn
 
 from vkd_mm.registry import MODELS
-from .base import CifarBackbone
+from .base import CifarBackbone, conv_bn, run_stages
 
 __all__ = ['CifarShuffleNetV2', 'ShuffleV2Block', 'ShuffleV2DownBlock']
 
@@ -32,12 +32,9 @@ class ShuffleV2Block(nn.Module):
     def __init__(self, channels: int) -> None:
         super().__init__()
         half = channels // 2
-        self.conv1 = nn.Conv2d(half, half, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(half)
-        self.conv2 = nn.Conv2d(half, half, 3, 1, 1, groups=half, bias=False)
-        self.bn2 = nn.BatchNorm2d(half)
-        self.conv3 = nn.Conv2d(half, half, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(half)
+        self.conv1, self.bn1 = conv_bn(half, half, 1)
+        self.conv2, self.bn2 = conv_bn(half, half, 3, groups=half)
+        self.conv3, self.bn3 = conv_bn(half, half, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         kept, branch = x.chunk(2, dim=1)
@@ -59,16 +56,11 @@ class ShuffleV2DownBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()
         mid = out_channels // 2
-        self.conv1 = nn.Conv2d(in_channels, in_channels, 3, 2, 1, groups=in_channels, bias=False)
-        self.bn1 = nn.BatchNorm2d(in_channels)
-        self.conv2 = nn.Conv2d(in_channels, mid, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(mid)
-        self.conv3 = nn.Conv2d(in_channels, mid, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(mid)
-        self.conv4 = nn.Conv2d(mid, mid, 3, 2, 1, groups=mid, bias=False)
-        self.bn4 = nn.BatchNorm2d(mid)
-        self.conv5 = nn.Conv2d(mid, mid, 1, bias=False)
-        self.bn5 = nn.BatchNorm2d(mid)
+        self.conv1, self.bn1 = conv_bn(in_channels, in_channels, 3, 2, groups=in_channels)
+        self.conv2, self.bn2 = conv_bn(in_channels, mid, 1)
+        self.conv3, self.bn3 = conv_bn(in_channels, mid, 1)
+        self.conv4, self.bn4 = conv_bn(mid, mid, 3, 2, groups=mid)
+        self.conv5, self.bn5 = conv_bn(mid, mid, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         left = F.relu(self.bn2(self.conv2(self.bn1(self.conv1(x)))))
@@ -106,12 +98,8 @@ class CifarShuffleNetV2(CifarBackbone):
                  out_indices: Sequence[int] = (3, ),
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(4, out_indices, init_cfg)
-        if arch not in self.arch_settings:
-            raise ValueError(f'CifarShuffleNetV2 has no arch {arch!r}; choose one of '
-                             f'{sorted(self.arch_settings)}')
-        channels, blocks = self.arch_settings[arch]
-        self.conv1 = nn.Conv2d(in_channels, 24, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(24)
+        channels, blocks = self.named_arch(arch)
+        self.conv1, self.bn1 = conv_bn(in_channels, 24, 1)
         layers, previous = [], 24
         for out_channels, num_blocks in zip(channels[:3], blocks):
             layers.append(nn.Sequential(
@@ -119,14 +107,9 @@ class CifarShuffleNetV2(CifarBackbone):
                 *(ShuffleV2Block(out_channels) for _ in range(num_blocks))))
             previous = out_channels
         self.layer1, self.layer2, self.layer3 = layers
-        self.conv2 = nn.Conv2d(channels[2], channels[3], 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(channels[3])
+        self.conv2, self.bn2 = conv_bn(channels[2], channels[3], 1)
 
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         x = F.relu(self.bn1(self.conv1(x)))
-        stages = []
-        for layer in (self.layer1, self.layer2, self.layer3):
-            x = layer(x)
-            stages.append(x)
-        stages.append(F.relu(self.bn2(self.conv2(x))))
-        return stages
+        stages = run_stages(x, (self.layer1, self.layer2, self.layer3))
+        return stages + [F.relu(self.bn2(self.conv2(stages[-1])))]

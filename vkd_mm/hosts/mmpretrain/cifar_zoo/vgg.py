@@ -75,11 +75,7 @@ class CifarVGG(CifarBackbone):
 
     def _settings(self, arch: Union[str, Sequence[Sequence[int]]]) -> Sequence[Sequence[int]]:
         if isinstance(arch, str):
-            if arch not in self.arch_settings:
-                raise ValueError(f'CifarVGG has no arch {arch!r}; choose one of '
-                                 f'{sorted(self.arch_settings)} or pass the conv widths of 5 '
-                                 'blocks')
-            return self.arch_settings[arch]
+            return self.named_arch(arch, ' or pass the conv widths of 5 blocks')
         if len(arch) != 5 or not all(arch):
             raise ValueError(f'a CifarVGG arch lists the conv widths of 5 blocks; got {arch!r}')
         return arch

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from vkd_mm.registry import MODELS
-from .base import KAIMING_FAN_OUT, CifarBackbone
+from .base import KAIMING_FAN_OUT, CifarBackbone, stack_blocks
 
 __all__ = ['CifarWideResNet', 'WideBasicBlock']
 
@@ -81,29 +81,19 @@ class CifarWideResNet(CifarBackbone):
         blocks = (depth - 4) // 6
         channels = (16, 16 * widen, 32 * widen, 64 * widen)
         self.conv1 = nn.Conv2d(in_channels, channels[0], 3, 1, 1, bias=False)
-        self.block1 = self._make_layer(channels[0], channels[1], blocks, 1)
-        self.block2 = self._make_layer(channels[1], channels[2], blocks, 2)
-        self.block3 = self._make_layer(channels[2], channels[3], blocks, 2)
+        self.block1 = stack_blocks(WideBasicBlock, channels[0], channels[1], blocks, 1)
+        self.block2 = stack_blocks(WideBasicBlock, channels[1], channels[2], blocks, 2)
+        self.block3 = stack_blocks(WideBasicBlock, channels[2], channels[3], blocks, 2)
         self.bn1 = nn.BatchNorm2d(channels[3])
 
     def _settings(self, arch: Union[str, dict]) -> Tuple[int, int]:
         if isinstance(arch, str):
-            if arch not in self.arch_settings:
-                raise ValueError(f'CifarWideResNet has no arch {arch!r}; choose one of '
-                                 f'{sorted(self.arch_settings)} or pass dict(depth=6n+4, widen=w)')
-            return self.arch_settings[arch]
+            return self.named_arch(arch, ' or pass dict(depth=6n+4, widen=w)')
         depth, widen = arch['depth'], arch['widen']
         if (depth - 4) % 6 or depth < 10 or widen < 1:
             raise ValueError('a CifarWideResNet arch needs depth = 6n + 4 >= 10 and widen >= 1; '
                              f'got depth {depth}, widen {widen}')
         return depth, widen
-
-    @staticmethod
-    def _make_layer(in_channels: int, out_channels: int, blocks: int,
-                    stride: int) -> nn.Sequential:
-        return nn.Sequential(
-            WideBasicBlock(in_channels, out_channels, stride),
-            *(WideBasicBlock(out_channels, out_channels) for _ in range(blocks - 1)))
 
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         x1 = self.block1(self.conv1(x))
