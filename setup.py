@@ -3,7 +3,6 @@ import os.path as osp
 import platform
 import shutil
 import sys
-
 from setuptools import find_packages, setup
 
 # shipped in vkd_mm/.mim, where OpenMMLab's mim looks for a package's configs, tools and index
@@ -47,8 +46,7 @@ def add_mim_extension():
         if mode == 'symlink':
             os.symlink(osp.relpath(source, mim_root), target)
         elif osp.isdir(source):
-            shutil.copytree(source, target,
-                            ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
         else:
             shutil.copyfile(source, target)
 

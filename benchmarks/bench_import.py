@@ -29,15 +29,21 @@ REPORT = ('import sys, json; print(json.dumps(sorted({m.split(".")[0] for m in s
 def run(python: str, code: str, cwd: str) -> float:
     """Wall seconds of one fresh ``python -c code``."""
     start = time.perf_counter()
-    subprocess.run([python, '-c', code], cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+    subprocess.run([python, '-c', code],
+                   cwd=cwd,
+                   check=True,
+                   stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
 def hosts_imported(python: str, code: str, cwd: str) -> List[str]:
     """The host libraries in ``sys.modules`` after ``code``."""
-    out = subprocess.run([python, '-c', f'{code}\n{REPORT}'], cwd=cwd, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run([python, '-c', f'{code}\n{REPORT}'],
+                         cwd=cwd,
+                         check=True,
+                         capture_output=True,
+                         text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 

@@ -41,7 +41,9 @@ WIDTHS = ((192, 3024), (384, 3024), (256, 256), (3024, 192))
 SLOW_SECONDS = 2.0  # a variant slower than this runs once per round for at most 2 rounds
 
 
-def build_projectors(d_s: int, d_t: int, maps: Sequence[str] = MAPS,
+def build_projectors(d_s: int,
+                     d_t: int,
+                     maps: Sequence[str] = MAPS,
                      official: bool = True) -> Dict[str, nn.Module]:
     projectors = {'linear': LinearProjector(d_s, d_t)}
     if official:
@@ -80,8 +82,8 @@ def matrix_exp_extra_flops(batch: int, d_s: int, d_t: int, terms: int) -> float:
     big, small = max(d_s, d_t), min(d_s, d_t)
     if big == small:
         return terms * 3 * 2 * small**3 + 2 * 2 * small**3
-    return (2 * 2 * (big - small) * small**2 + terms * 3 * 4 * small**3 + 5 * 2 * small**3
-            + 3 * 2 * batch * small**2)
+    return (2 * 2 * (big - small) * small**2 + terms * 3 * 4 * small**3 + 5 * 2 * small**3 +
+            3 * 2 * batch * small**2)
 
 
 def time_once(fn: Callable[[], None]) -> float:
@@ -152,8 +154,7 @@ class PooledStudent(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         from mmpretrain.models import VisionTransformer
-        self.vit = VisionTransformer(arch='deit-tiny', img_size=224, patch_size=16,
-                                     out_type='raw')
+        self.vit = VisionTransformer(arch='deit-tiny', img_size=224, patch_size=16, out_type='raw')
         self.head = nn.Linear(192, 1000)
 
     def forward(self, x):
@@ -178,16 +179,16 @@ def bench_distillation_step(batch: int, rounds: int, maps: Sequence[str]) -> Non
             optimizer.zero_grad(set_to_none=True)
             logits, pooled = student(images)
             with torch.no_grad():
-                target = F.layer_norm(teacher.forward_head(teacher.forward_features(images),
-                                                           pre_logits=True), (3024, ))
+                target = F.layer_norm(
+                    teacher.forward_head(teacher.forward_features(images), pre_logits=True),
+                    (3024, ))
             loss = F.cross_entropy(logits, labels) + F.smooth_l1_loss(projector(pooled), target)
             loss.backward()
             optimizer.step()
 
         return step
 
-    medians = interleaved_medians({name: make_step(p) for name, p in projectors.items()},
-                                  rounds)
+    medians = interleaved_medians({name: make_step(p) for name, p in projectors.items()}, rounds)
     base = medians['linear']
     print(f'\n## Whole distillation step: DeiT-Ti (192) <- RegNetY-160 (3024), B={batch}, '
           '224x224, CPU\n')
@@ -204,8 +205,7 @@ def profile_matrix_exp(batch: int, rounds: int, device: torch.device, rows: int 
     d_s, d_t = 192, 3024
     x = torch.randn(batch, d_s, device=device, requires_grad=True)
     target = torch.randn(batch, d_t, device=device)
-    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda'
-                                           else [])
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda' else [])
     sort_by = 'self_device_time_total' if device.type == 'cuda' else 'self_cpu_time_total'
     for name, projector in build_projectors(d_s, d_t, ['matrix_exp'], official=False).items():
         step = projector_step(projector.to(device), x, target)
@@ -215,9 +215,12 @@ def profile_matrix_exp(batch: int, rounds: int, device: torch.device, rows: int 
             for _ in range(rounds):
                 time_once(step)
         print(f'\n## {name}, {d_s} -> {d_t}, B={batch}: {rounds} forward + backward steps\n')
-        print(prof.key_averages(group_by_input_shape=True).table(
-            sort_by=sort_by, row_limit=rows, max_name_column_width=24,
-            max_shapes_column_width=56))
+        print(
+            prof.key_averages(group_by_input_shape=True).table(
+                sort_by=sort_by,
+                row_limit=rows,
+                max_name_column_width=24,
+                max_shapes_column_width=56))
 
 
 def main() -> None:
@@ -227,13 +230,19 @@ def main() -> None:
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--skip-step', action='store_true', help='only part 1')
     parser.add_argument('--maps', default=','.join(MAPS), help='comma-separated maps for part 1')
-    parser.add_argument('--no-official', action='store_true',
-                        help="leave out the official code's map in part 1 (seconds per call)")
-    parser.add_argument('--step-maps', default='matrix_exp,cholesky_qr',
-                        help='comma-separated maps for part 2 (the linear layer always runs)')
+    parser.add_argument(
+        '--no-official',
+        action='store_true',
+        help="leave out the official code's map in part 1 (seconds per call)")
+    parser.add_argument(
+        '--step-maps',
+        default='matrix_exp,cholesky_qr',
+        help='comma-separated maps for part 2 (the linear layer always runs)')
     parser.add_argument('--device', default='cpu', help="part 1's device, 'cpu' or 'cuda'")
-    parser.add_argument('--profile', action='store_true',
-                        help='only the profiler tables of matrix_exp and linear at 192 -> 3024')
+    parser.add_argument(
+        '--profile',
+        action='store_true',
+        help='only the profiler tables of matrix_exp and linear at 192 -> 3024')
     args = parser.parse_args()
     print(f'torch {torch.__version__}')
     if args.profile:

@@ -35,10 +35,9 @@ import subprocess
 from typing import Callable, Dict, List, Sequence
 
 import torch
+from bench_projectors import interleaved_medians
 from mmengine.config import Config
 from mmengine.logging import MMLogger
-
-from bench_projectors import interleaved_medians
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEIT_VKD = osp.join(REPO, 'configs/deit/vkd_deit-tiny_regnety160_2xb256-300e_in1k.py')
@@ -87,8 +86,9 @@ def print_table(title: str, medians: Dict[str, float], columns: Dict[str, str]) 
 
 def build_deit(device: torch.device):
     """The DeiT-Ti <- RegNetY-160 distiller of the shipped config, random weights."""
-    import vkd_mm  # noqa: F401
     from mmpretrain.utils import register_all_modules
+
+    import vkd_mm  # noqa: F401
     from vkd_mm.registry import MODELS
     register_all_modules()
     MMLogger.get_current_instance().setLevel('WARNING')
@@ -124,11 +124,13 @@ def bench_teacher_forward(distiller, inputs, rounds: int) -> None:
 
     from vkd_mm.models.teacher import teacher_precision
     variants = {
-        'fp32': run('fp32', teacher, inputs, lambda: teacher_precision('fp32', device)),
-        'bf16 autocast': run('bf16 autocast', teacher, inputs,
-                             lambda: teacher_precision('bf16', device)),
-        'bf16 cast weights': run('bf16 cast weights', cast, inputs.bfloat16(),
-                                 lambda: teacher_precision('fp32', device)),
+        'fp32':
+        run('fp32', teacher, inputs, lambda: teacher_precision('fp32', device)),
+        'bf16 autocast':
+        run('bf16 autocast', teacher, inputs, lambda: teacher_precision('bf16', device)),
+        'bf16 cast weights':
+        run('bf16 cast weights', cast, inputs.bfloat16(),
+            lambda: teacher_precision('fp32', device)),
     }
     medians = interleaved_medians(variants, rounds)
     print_table(f'RegNetY-160 forward alone, B={inputs.shape[0]}, 224x224', medians,
@@ -141,13 +143,17 @@ def bench_teacher_forward(distiller, inputs, rounds: int) -> None:
 def bench_deit(distiller, inputs, samples, rounds: int, dtypes: Sequence[str]) -> None:
     """Part ``deit``: the whole step against the student alone and the fp32 teacher."""
     vkd_step = make_train_step(distiller, inputs, samples)
-    variants = {'student alone': make_train_step(distiller.student, inputs, samples),
-                'V_kD, teacher fp32': with_teacher_dtype(distiller, 'fp32', vkd_step)}
+    variants = {
+        'student alone': make_train_step(distiller.student, inputs, samples),
+        'V_kD, teacher fp32': with_teacher_dtype(distiller, 'fp32', vkd_step)
+    }
     for dtype in dtypes:
         variants[f'V_kD, teacher {dtype}'] = with_teacher_dtype(distiller, dtype, vkd_step)
     medians = interleaved_medians(variants, rounds)
-    print_table(f'DeiT-Ti <- RegNetY-160 train step, B={inputs.shape[0]}, 224x224', medians,
-                {'student alone': 'student alone', 'teacher fp32': 'V_kD, teacher fp32'})
+    print_table(f'DeiT-Ti <- RegNetY-160 train step, B={inputs.shape[0]}, 224x224', medians, {
+        'student alone': 'student alone',
+        'teacher fp32': 'V_kD, teacher fp32'
+    })
     pair = distiller.pairs['repr']
     with torch.no_grad():
         _, student_feats = distiller.forward_student(inputs, samples)
@@ -163,8 +169,7 @@ def bench_deit(distiller, inputs, samples, rounds: int, dtypes: Sequence[str]) -
                       f'{loss.item():.6f} vs {references["fp32"][1].item():.6f}')
 
 
-def bench_vidt_steps(size: int, rounds: int, dtypes: Sequence[str],
-                     device: torch.device) -> None:
+def bench_vidt_steps(size: int, rounds: int, dtypes: Sequence[str], device: torch.device) -> None:
     """Part ``vidt``: plain, teacher forward and V_kD steps, and the token pairs' overhead."""
     from bench_vidt import batch, build_models
     torch.manual_seed(0)
@@ -180,8 +185,10 @@ def bench_vidt_steps(size: int, rounds: int, dtypes: Sequence[str],
             distiller, dtype, lambda: distiller.forward_teacher(inputs, samples))
         variants[f'V_kD step, teacher {dtype}'] = with_teacher_dtype(distiller, dtype, vkd_step)
     medians = interleaved_medians(variants, rounds)
-    print_table(f'ViDT Swin-nano <- Swin-base, batch 2 at {size}x{size}', medians,
-                {'plain step': 'plain step', 'teacher fp32': 'V_kD step, teacher fp32'})
+    print_table(f'ViDT Swin-nano <- Swin-base, batch 2 at {size}x{size}', medians, {
+        'plain step': 'plain step',
+        'teacher fp32': 'V_kD step, teacher fp32'
+    })
     for dtype in ('fp32', *dtypes):
         pairs = medians[f'V_kD step, teacher {dtype}'] / (
             medians['plain step'] + medians[f'teacher forward {dtype}'])
@@ -194,8 +201,7 @@ def machine(device: torch.device) -> str:
     cpu = platform.processor() or platform.machine()
     try:
         with open('/proc/cpuinfo') as f:
-            cpu = next(line.split(':', 1)[1].strip() for line in f
-                       if line.startswith('model name'))
+            cpu = next(line.split(':', 1)[1].strip() for line in f if line.startswith('model name'))
     except (OSError, StopIteration):
         pass
     return f'{cpu}, {torch.get_num_threads()} threads'
@@ -203,8 +209,11 @@ def machine(device: torch.device) -> str:
 
 def git_commit() -> str:
     try:
-        return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=REPO, text=True,
-                              capture_output=True, check=True).stdout.strip()
+        return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+                              cwd=REPO,
+                              text=True,
+                              capture_output=True,
+                              check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return 'unknown'
 
@@ -212,8 +221,11 @@ def git_commit() -> str:
 def main(argv: List[str] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--parts', nargs='+', default=['teacher', 'deit', 'vidt'],
-                        choices=['teacher', 'deit', 'vidt'])
+    parser.add_argument(
+        '--parts',
+        nargs='+',
+        default=['teacher', 'deit', 'vidt'],
+        choices=['teacher', 'deit', 'vidt'])
     parser.add_argument('--batch', type=int, default=16, help='DeiT / RegNetY-160 images')
     parser.add_argument('--vidt-size', type=int, default=640)
     parser.add_argument('--rounds', type=int, default=3)

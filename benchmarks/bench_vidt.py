@@ -36,8 +36,12 @@ def batch(size, images=2):
     inputs = torch.randn(images, 3, size, size)
     samples = []
     for _ in range(images):
-        sample = DetDataSample(metainfo=dict(img_shape=(size, size), batch_input_shape=(size, size),
-                                             ori_shape=(size, size), scale_factor=(1., 1.)))
+        sample = DetDataSample(
+            metainfo=dict(
+                img_shape=(size, size),
+                batch_input_shape=(size, size),
+                ori_shape=(size, size),
+                scale_factor=(1., 1.)))
         sample.gt_instances = InstanceData(
             bboxes=torch.tensor([[20., 30., 300., 400.], [350., 100., 600., 620.]]),
             labels=torch.tensor([0, 17]))
@@ -75,8 +79,10 @@ def build_models(teacher: str = 'base', orthogonal_map: str = 'matrix_exp'):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--teacher', default='base', choices=['nano', 'tiny', 'small', 'base'])
-    parser.add_argument('--orthogonal-map', default='matrix_exp',
-                        choices=['matrix_exp', 'cholesky_qr', 'householder_qr'])
+    parser.add_argument(
+        '--orthogonal-map',
+        default='matrix_exp',
+        choices=['matrix_exp', 'cholesky_qr', 'householder_qr'])
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--size', type=int, default=640)
     args = parser.parse_args()

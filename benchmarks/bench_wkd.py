@@ -71,11 +71,11 @@ def worker(variant: str, batch: int, classes: int, repeats: int, device: str) ->
     def step():
         student.grad = None
         if variant == 'dense':
-            loss_target, distance = official_dense(student, teacher, labels, cost, TEMPERATURE,
-                                                   EPS, ITERATIONS)
+            loss_target, distance = official_dense(student, teacher, labels, cost, TEMPERATURE, EPS,
+                                                   ITERATIONS)
         else:
-            loss_target, distance = wkd_logit_loss(student, teacher, labels, kernel,
-                                                   kernel_cost, TEMPERATURE, ITERATIONS)
+            loss_target, distance = wkd_logit_loss(student, teacher, labels, kernel, kernel_cost,
+                                                   TEMPERATURE, ITERATIONS)
         loss = loss_target + distance
         loss.backward()
         return loss.item()
@@ -96,14 +96,25 @@ def worker(variant: str, batch: int, classes: int, repeats: int, device: str) ->
         times.append(time.perf_counter() - start)
     peak_mb = (torch.cuda.max_memory_allocated() - baseline) / 2**20 if cuda else \
         peak_rss_mb() - baseline
-    print(json.dumps(dict(time=statistics.median(times), peak_mb=peak_mb, loss=losses[-1],
-                          grad=student.grad.flatten()[:1000].tolist())))
+    print(
+        json.dumps(
+            dict(
+                time=statistics.median(times),
+                peak_mb=peak_mb,
+                loss=losses[-1],
+                grad=student.grad.flatten()[:1000].tolist())))
 
 
 def run_worker(variant: str, batch: int, classes: int, repeats: int, device: str) -> dict:
-    result = subprocess.run([sys.executable, __file__, '--worker', variant, str(batch),
-                             str(classes), '--repeats', str(repeats), '--device', device],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run([
+        sys.executable, __file__, '--worker', variant,
+        str(batch),
+        str(classes), '--repeats',
+        str(repeats), '--device', device
+    ],
+                            capture_output=True,
+                            text=True,
+                            check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

@@ -28,14 +28,13 @@ from vkd_mm.datasets import make_toy_cifar
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO, 'tools'))
-from toy_gan_diversity import run_cfg  # noqa: E402
+from toy_gan_diversity import run_cfg
 
 CONFIG = osp.join(REPO, 'configs/biggan/vkd-diffaug-biggan_1xb50_cifar10-10p-32x32.py')
 LOSSES = {
-    '10 x mean L2 distance (KD-DLGAN scale, shipped)': dict(type='L2DistanceLoss',
-                                                            loss_weight=10.0),
-    'smooth-L1, mean, weight 1 (before)': dict(type='VkDLoss', mode='smooth_l1',
-                                               loss_weight=1.0),
+    '10 x mean L2 distance (KD-DLGAN scale, shipped)':
+    dict(type='L2DistanceLoss', loss_weight=10.0),
+    'smooth-L1, mean, weight 1 (before)': dict(type='VkDLoss', mode='smooth_l1', loss_weight=1.0),
 }
 
 
@@ -54,8 +53,8 @@ def discriminator_terms(model, data: dict) -> Dict[str, torch.Tensor]:
     batch = real.shape[0]
     fake_labels = model.label_fn(num_batches=batch)
     with torch.no_grad():
-        fake = model.generator(noise=model.noise_fn(num_batches=batch), label=fake_labels,
-                               return_noise=False)
+        fake = model.generator(
+            noise=model.noise_fn(num_batches=batch), label=fake_labels, return_noise=False)
     images = model.diff_augment(torch.cat([fake, real]))
     labels = torch.cat([fake_labels.view(-1), model.data_sample_to_label(samples).view(-1)])
     preds, projected = model.discriminator(images, label=labels, return_features=True)
@@ -67,8 +66,10 @@ def discriminator_terms(model, data: dict) -> Dict[str, torch.Tensor]:
 
 
 def gradient_norms(model, loader, batches: int) -> Dict[str, List[float]]:
-    trunk = [p for n, p in model.discriminator.named_parameters()
-             if not n.startswith(('kd_head', 'projector'))]
+    trunk = [
+        p for n, p in model.discriminator.named_parameters()
+        if not n.startswith(('kd_head', 'projector'))
+    ]
     every = list(model.discriminator.parameters())
     norms: Dict[str, List[float]] = {}
     for index, data in enumerate(loader):
@@ -91,25 +92,32 @@ def main() -> None:
     parser.add_argument('--work-dir', default='work_dirs/gan_kd_gradients')
     args = parser.parse_args()
     work = osp.abspath(args.work_dir)
-    data_prefix = make_toy_cifar(osp.join(work, 'data/cifar10'), 'cifar10',
-                                 {'train': 500, 'test': 50})
+    data_prefix = make_toy_cifar(
+        osp.join(work, 'data/cifar10'), 'cifar10', {
+            'train': 500,
+            'test': 50
+        })
     print('| V_kD loss | when | hinge value | V_kD value | ||grad hinge|| trunk | '
           '||grad V_kD|| trunk | V_kD / hinge (trunk) | V_kD / hinge (all of D) |')
     print('|---|---|---|---|---|---|---|---|')
     for label, kd_loss in LOSSES.items():
-        runner = Runner.from_cfg(build_cfg(kd_loss, data_prefix,
-                                           osp.join(work, kd_loss['type']), args.iters))
-        rows = [('iteration 0', gradient_norms(
-            runner.model, runner.build_dataloader(runner.cfg.train_dataloader), args.batches))]
+        runner = Runner.from_cfg(
+            build_cfg(kd_loss, data_prefix, osp.join(work, kd_loss['type']), args.iters))
+        rows = [('iteration 0',
+                 gradient_norms(runner.model, runner.build_dataloader(runner.cfg.train_dataloader),
+                                args.batches))]
         model = runner.train()
-        rows.append((f'iteration {args.iters}', gradient_norms(
-            model, runner.build_dataloader(runner.cfg.train_dataloader), args.batches)))
+        rows.append((f'iteration {args.iters}',
+                     gradient_norms(model, runner.build_dataloader(runner.cfg.train_dataloader),
+                                    args.batches)))
         for when, norms in rows:
             med = {key: statistics.median(values) for key, values in norms.items()}
-            print(f"| {label} | {when} | {med['hinge | value']:.3f} | {med['vkd | value']:.3f} | "
-                  f"{med['hinge | trunk']:.3g} | {med['vkd | trunk']:.3g} | "
-                  f"{med['vkd | trunk'] / med['hinge | trunk']:.3g} | "
-                  f"{med['vkd | all of D'] / med['hinge | all of D']:.3g} |", flush=True)
+            print(
+                f"| {label} | {when} | {med['hinge | value']:.3f} | {med['vkd | value']:.3f} | "
+                f"{med['hinge | trunk']:.3g} | {med['vkd | trunk']:.3g} | "
+                f"{med['vkd | trunk'] / med['hinge | trunk']:.3g} | "
+                f"{med['vkd | all of D'] / med['hinge | all of D']:.3g} |",
+                flush=True)
 
 
 if __name__ == '__main__':

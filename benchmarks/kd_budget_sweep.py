@@ -25,9 +25,8 @@ import sys
 import time
 from typing import Dict, List, Tuple
 
-import torch
-
 import kd_fashion_mnist as bench
+import torch
 
 # student -> the methods compared with its baseline (STUDENT_ROWS[student][0])
 METHODS = {'resnet': ('fitnet', 'vkd'), 'vit': ('fitnet', 'vkd'), 'deit': ('deit-vkd', )}
@@ -50,10 +49,14 @@ def steps(images: int, epochs: int, batch_size: int) -> int:
 def paired_gains(results: Dict[str, dict], student: str, method: str) -> List[float]:
     """top-1 of ``method`` minus its student's baseline, per seed that has both."""
     baseline = bench.STUDENT_ROWS[student][0]
-    by_seed = {(r['row'], r['seed']): r['top1'] for r in results.values()
-               if r['student'] == student}
-    return [by_seed[(method, seed)] - by_seed[(baseline, seed)]
-            for (row, seed) in by_seed if row == method and (baseline, seed) in by_seed]
+    by_seed = {
+        (r['row'], r['seed']): r['top1']
+        for r in results.values() if r['student'] == student
+    }
+    return [
+        by_seed[(method, seed)] - by_seed[(baseline, seed)] for (row, seed) in by_seed
+        if row == method and (baseline, seed) in by_seed
+    ]
 
 
 def gain_text(gains: List[float]) -> str:
@@ -78,8 +81,8 @@ def plot(sweep: Dict[Tuple[str, str], List[Tuple[int, List[float]]]], path: str)
         mean = np.array([statistics.mean(p[1]) for p in points])
         std = np.array([statistics.stdev(p[1]) if len(p[1]) > 1 else 0.0 for p in points])
         style = '-' if 'vkd' in method else '--'
-        line, = ax.plot(x, mean, style, marker='o',
-                        label=f'{bench.ROWS[method]}, {bench.STUDENTS[student][0]}')
+        line, = ax.plot(
+            x, mean, style, marker='o', label=f'{bench.ROWS[method]}, {bench.STUDENTS[student][0]}')
         ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.12)
     ax.axhline(0.0, color='black', linewidth=0.8)
     ax.set_xscale('log')
@@ -95,9 +98,11 @@ def plot(sweep: Dict[Tuple[str, str], List[Tuple[int, List[float]]]], path: str)
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--budgets', type=parse_budget, nargs='+',
-                        default=[parse_budget(b) for b in
-                                 ('5000x4', '60000x1', '60000x2', '60000x4', '60000x8')])
+    parser.add_argument(
+        '--budgets',
+        type=parse_budget,
+        nargs='+',
+        default=[parse_budget(b) for b in ('5000x4', '60000x1', '60000x2', '60000x4', '60000x8')])
     parser.add_argument('--quick', action='store_true', help='two tiny budgets, one seed')
     args, rest = parser.parse_known_args(argv)
     if args.quick:
@@ -120,14 +125,22 @@ def main(argv=None):
     teacher = bench.prepare_teacher(base, data_hash)
     batch = base.batch_size or 128
     sweep: Dict[Tuple[str, str], List[Tuple[int, List[float]]]] = {
-        (student, method): [] for student in base.students for method in METHODS[student]}
-    lines = ['| student | method | ' + ' | '.join(
-        f'{steps(i, e, batch)} steps ({i}x{e})' for i, e in args.budgets) + ' |',
-             '|---' * (2 + len(args.budgets)) + '|']
+        (student, method): []
+        for student in base.students
+        for method in METHODS[student]
+    }
+    lines = [
+        '| student | method | ' + ' | '.join(f'{steps(i, e, batch)} steps ({i}x{e})'
+                                             for i, e in args.budgets) + ' |',
+        '|---' * (2 + len(args.budgets)) + '|'
+    ]
     for images, epochs in args.budgets:
         base.train_size, base.epochs = images, epochs
-        base.rows = sorted({bench.STUDENT_ROWS[s][0] for s in base.students}
-                           | {m for s in base.students for m in METHODS[s]})
+        base.rows = sorted({bench.STUDENT_ROWS[s][0]
+                            for s in base.students}
+                           | {m
+                              for s in base.students
+                              for m in METHODS[s]})
         print(f'[budget] {images} images x {epochs} epochs', flush=True)
         results = bench.run_rows(base, teacher, data_hash, start)
         for (student, method), points in sweep.items():

@@ -49,11 +49,11 @@ from typing import Dict, List, Optional
 
 os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')  # deterministic cuBLAS on a GPU
 
-import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.hooks import Hook  # noqa: E402
-from mmengine.registry import HOOKS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+from mmengine.runner import Runner
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs/fashion_mnist')
@@ -189,8 +189,13 @@ def file_hash(paths: List[str]) -> str:
     return digest.hexdigest()
 
 
-def prepare_config(path: str, args, work_dir: str, seed: int, epochs: int,
-                   every_epoch: bool = True, train_size: Optional[int] = None) -> Config:
+def prepare_config(path: str,
+                   args,
+                   work_dir: str,
+                   seed: int,
+                   epochs: int,
+                   every_epoch: bool = True,
+                   train_size: Optional[int] = None) -> Config:
     """The config of one run: data root, subset sizes, schedule, seed, no checkpoints; the
     test set is scored after every epoch, or only after the last one."""
     cfg = Config.fromfile(path)
@@ -205,8 +210,8 @@ def prepare_config(path: str, args, work_dir: str, seed: int, epochs: int,
         cfg.test_dataloader.dataset.indices = args.test_size
     if args.batch_size:
         cfg.train_dataloader.batch_size = args.batch_size
-    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs,
-                         val_interval=1 if every_epoch else epochs)
+    cfg.train_cfg = dict(
+        by_epoch=True, max_epochs=epochs, val_interval=1 if every_epoch else epochs)
     cfg.param_scheduler.T_max = epochs
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=50)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=False)
@@ -244,8 +249,8 @@ def train(cfg: Config) -> dict:
 def prepare_teacher(args, data_hash: str) -> dict:
     """Train the teacher unless the same one is cached; make WKD-L's costs; return its record."""
     config = osp.join(CONFIGS, TEACHER_CONFIG)
-    probe = prepare_config(config, args, '', 0, args.teacher_epochs,
-                           train_size=args.teacher_train_size)
+    probe = prepare_config(
+        config, args, '', 0, args.teacher_epochs, train_size=args.teacher_train_size)
     key = hashlib.sha256((probe.pretty_text + data_hash).encode()).hexdigest()[:12]
     teacher_dir = osp.join(args.work_dir, f'teacher-{key}')
     record_path = osp.join(teacher_dir, 'teacher.json')
@@ -254,12 +259,14 @@ def prepare_teacher(args, data_hash: str) -> dict:
             record = json.load(f)
         print(f'[teacher] cached: {teacher_dir} (top-1 {record["top1"]:.2f})', flush=True)
     else:
-        print(f'[teacher] training {TEACHER_CONFIG} for {args.teacher_epochs} epochs '
-              f'into {teacher_dir}', flush=True)
-        cfg = prepare_config(config, args, teacher_dir, 0, args.teacher_epochs,
-                             train_size=args.teacher_train_size)
-        cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=args.teacher_epochs,
-                                            max_keep_ckpts=1)
+        print(
+            f'[teacher] training {TEACHER_CONFIG} for {args.teacher_epochs} epochs '
+            f'into {teacher_dir}',
+            flush=True)
+        cfg = prepare_config(
+            config, args, teacher_dir, 0, args.teacher_epochs, train_size=args.teacher_train_size)
+        cfg.default_hooks.checkpoint = dict(
+            type='CheckpointHook', interval=args.teacher_epochs, max_keep_ckpts=1)
         with cpu_lock(args.lock):
             record = train(cfg)
         record['checkpoint'] = osp.join(teacher_dir, f'epoch_{args.teacher_epochs}.pth')
@@ -286,8 +293,8 @@ def make_cost_matrix(config: str, checkpoint: str, out: str, work_dir: str) -> N
     loader.dataset.pipeline = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
     loader.sampler = dict(type='DefaultSampler', shuffle=False)
     cfg.test_dataloader = loader
-    cfg.test_cfg = dict(type='CategoryCostLoop', out_file=out,
-                        num_classes=cfg.model.head.num_classes)
+    cfg.test_cfg = dict(
+        type='CategoryCostLoop', out_file=out, num_classes=cfg.model.head.num_classes)
     cfg.test_evaluator = dict(type='Accuracy')
     cfg.work_dir = work_dir
     cfg.experiment_name = 'wkd_cost'
@@ -303,8 +310,7 @@ def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
         with open('/proc/cpuinfo') as f:
-            cpu = next(line.split(':', 1)[1].strip() for line in f
-                       if line.startswith('model name'))
+            cpu = next(line.split(':', 1)[1].strip() for line in f if line.startswith('model name'))
     except (OSError, StopIteration):
         pass
     text = (f'{cpu}, {os.cpu_count()} logical CPUs, torch {torch.__version__} with '
@@ -318,11 +324,16 @@ def machine() -> str:
 
 def git_commit() -> str:
     try:
-        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=REPO,
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(['git', 'status', '--porcelain', '--', 'vkd_mm', 'configs',
-                                'benchmarks', 'tools'], cwd=REPO, capture_output=True,
-                               text=True).stdout.strip()
+        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+                                cwd=REPO,
+                                capture_output=True,
+                                text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(
+            ['git', 'status', '--porcelain', '--', 'vkd_mm', 'configs', 'benchmarks', 'tools'],
+            cwd=REPO,
+            capture_output=True,
+            text=True).stdout.strip()
         return commit + (' (with local changes)' if dirty else '')
     except (OSError, subprocess.CalledProcessError):
         return 'unknown'
@@ -339,11 +350,14 @@ def table(results: dict, args, teacher: dict) -> str:
     for student in args.students:
         name = STUDENTS[student][0]
         baseline = STUDENT_ROWS[student][0]
-        lines += [f'\n{name} <- teacher {TEACHER_NAME} (teacher top-1 {teacher["top1"]:.2f})',
-                  f'| method | top-1 (%) | vs {ROWS[baseline]} | seeds | ms / step |'
-                  ' step memory (MB) | projector params |', '|---|---|---|---|---|---|---|']
-        base = [r['top1'] for r in results.values()
-                if r['student'] == student and r['row'] == baseline]
+        lines += [
+            f'\n{name} <- teacher {TEACHER_NAME} (teacher top-1 {teacher["top1"]:.2f})',
+            f'| method | top-1 (%) | vs {ROWS[baseline]} | seeds | ms / step |'
+            ' step memory (MB) | projector params |', '|---|---|---|---|---|---|---|'
+        ]
+        base = [
+            r['top1'] for r in results.values() if r['student'] == student and r['row'] == baseline
+        ]
         for row in args.rows:
             runs = [r for r in results.values() if r['student'] == student and r['row'] == row]
             if not runs:
@@ -367,12 +381,13 @@ def plot(results: dict, args, path: str) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
     from matplotlib.ticker import MaxNLocator
-    fig, axes = plt.subplots(1, len(args.students), figsize=(6 * len(args.students), 4.2),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(args.students), figsize=(6 * len(args.students), 4.2), squeeze=False)
     for ax, student in zip(axes[0], args.students):
         for row in CURVE_ROWS:
-            curves = [r['curve'] for r in results.values()
-                      if r['student'] == student and r['row'] == row]
+            curves = [
+                r['curve'] for r in results.values() if r['student'] == student and r['row'] == row
+            ]
             if not curves:
                 continue
             length = min(len(c) for c in curves)
@@ -397,58 +412,73 @@ def plot(results: dict, args, path: str) -> None:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--quick', action='store_true',
-                        help='every row for a few iterations on a few images (a smoke test)')
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help='every row for a few iterations on a few images (a smoke test)')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--students', nargs='+', choices=list(STUDENTS), default=list(STUDENTS))
     parser.add_argument('--rows', nargs='+', choices=list(ROWS), default=list(ROWS))
-    parser.add_argument('--train-size', type=int, default=5000,
-                        help='the first N training images (default 5000)')
-    parser.add_argument('--test-size', type=int, default=None,
-                        help='the first N test images (default: all 10,000)')
+    parser.add_argument(
+        '--train-size', type=int, default=5000, help='the first N training images (default 5000)')
+    parser.add_argument(
+        '--test-size', type=int, default=None, help='the first N test images (default: all 10,000)')
     parser.add_argument('--batch-size', type=int, default=None, help='default: the configs\'')
     parser.add_argument('--epochs', type=int, default=4, help='every student run')
     parser.add_argument('--teacher-epochs', type=int, default=15)
-    parser.add_argument('--teacher-train-size', type=int, default=None,
-                        help='the teacher\'s first N training images (default: --train-size)')
+    parser.add_argument(
+        '--teacher-train-size',
+        type=int,
+        default=None,
+        help='the teacher\'s first N training images (default: --train-size)')
     parser.add_argument('--threads', type=int, default=2, help='torch.set_num_threads')
     parser.add_argument('--data-root', default='/usr/share/datasets/fashion-mnist')
-    parser.add_argument('--teacher-dtype', default=None, choices=['fp32', 'bf16', 'fp16'],
-                        help="the distillers' teacher_dtype (default: the configs', None); "
-                        'its runs are stored apart from the others')
-    parser.add_argument('--report', action='store_true',
-                        help='print the table of the runs already stored; train nothing')
-    parser.add_argument('--lock', default=None,
-                        help='a file to flock around each training run (a shared machine)')
-    parser.add_argument('--work-dir', default=None,
-                        help='default: work_dirs/kd_fashion_mnist (--quick: ..._quick)')
+    parser.add_argument(
+        '--teacher-dtype',
+        default=None,
+        choices=['fp32', 'bf16', 'fp16'],
+        help="the distillers' teacher_dtype (default: the configs', None); "
+        'its runs are stored apart from the others')
+    parser.add_argument(
+        '--report',
+        action='store_true',
+        help='print the table of the runs already stored; train nothing')
+    parser.add_argument(
+        '--lock', default=None, help='a file to flock around each training run (a shared machine)')
+    parser.add_argument(
+        '--work-dir', default=None, help='default: work_dirs/kd_fashion_mnist (--quick: ..._quick)')
     args = parser.parse_args(argv)
     if args.quick:
         for key, value in QUICK.items():
             setattr(args, key, value)
         args.seeds = args.seeds[:1]
     args.teacher_train_size = args.teacher_train_size or args.train_size
-    args.work_dir = osp.abspath(args.work_dir or osp.join(
-        REPO, 'work_dirs', 'kd_fashion_mnist_quick' if args.quick else 'kd_fashion_mnist'))
+    args.work_dir = osp.abspath(
+        args.work_dir or osp.join(REPO, 'work_dirs',
+                                  'kd_fashion_mnist_quick' if args.quick else 'kd_fashion_mnist'))
     return args
 
 
 def prepare_data(args) -> str:
     """Check the data files are there (the error names the package); return their hash."""
-    from vkd_mm.datasets.fashion_mnist_files import (fashion_mnist_files,
-                                                     missing_fashion_mnist_files)
+    from vkd_mm.datasets.fashion_mnist_files import fashion_mnist_files, missing_fashion_mnist_files
     if missing_fashion_mnist_files(args.data_root):
         fashion_mnist_files(args.data_root, 'train')  # raises, naming the files and the package
-    return file_hash([p for split in ('train', 'test')
-                      for p in fashion_mnist_files(args.data_root, split)])
+    return file_hash(
+        [p for split in ('train', 'test') for p in fashion_mnist_files(args.data_root, split)])
 
 
 def run_rows(args, teacher: dict, data_hash: str, start: float) -> Dict[str, dict]:
     """Train every (seed, student, row) of ``args`` not stored yet at its settings (train size,
     epochs, batch, teacher); return the records of ``args``' seeds, students and rows, keyed
     'student/row/seed'."""
-    settings = dict(train_size=args.train_size, test_size=args.test_size, epochs=args.epochs,
-                    batch_size=args.batch_size, teacher=teacher['checkpoint'], data=data_hash)
+    settings = dict(
+        train_size=args.train_size,
+        test_size=args.test_size,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        teacher=teacher['checkpoint'],
+        data=data_hash)
     if args.teacher_dtype:
         settings['teacher_dtype'] = args.teacher_dtype
     settings_key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
@@ -464,10 +494,13 @@ def run_rows(args, teacher: dict, data_hash: str, start: float) -> Dict[str, dic
         key = f'{student}/{row}/{seed}'
         if key in results or args.report:
             continue
-        cfg = prepare_config(row_config(student, row), args,
-                             osp.join(args.work_dir, 'runs', settings_key,
-                                      f'{student}_{row}_seed{seed}'),
-                             seed, args.epochs, every_epoch=row in CURVE_ROWS)
+        cfg = prepare_config(
+            row_config(student, row),
+            args,
+            osp.join(args.work_dir, 'runs', settings_key, f'{student}_{row}_seed{seed}'),
+            seed,
+            args.epochs,
+            every_epoch=row in CURVE_ROWS)
         if cfg.model.type == 'VkDDistiller':
             cfg.model.teacher_ckpt = teacher['checkpoint']
             if args.teacher_dtype:
@@ -483,12 +516,16 @@ def run_rows(args, teacher: dict, data_hash: str, start: float) -> Dict[str, dic
         results[key] = record
         with open(results_path, 'w') as f:
             json.dump(results, f, indent=1)
-        print(f'    top-1 {record["top1"]:.2f}  {record["step_ms"] or 0:.0f} ms/step  '
-              f'{record["wall_s"]:.0f} s', flush=True)
+        print(
+            f'    top-1 {record["top1"]:.2f}  {record["step_ms"] or 0:.0f} ms/step  '
+            f'{record["wall_s"]:.0f} s',
+            flush=True)
 
-    return {k: v for k, v in results.items()
-            if v['seed'] in args.seeds and v['student'] in args.students
-            and v['row'] in args.rows}
+    return {
+        k: v
+        for k, v in results.items()
+        if v['seed'] in args.seeds and v['student'] in args.students and v['row'] in args.rows
+    }
 
 
 def main(argv=None):
@@ -506,9 +543,9 @@ def main(argv=None):
     text = (f'Fashion-MNIST, top-1 on the first {args.test_size or 10000} test images, students '
             f'trained {args.epochs} epochs on the first {args.train_size} training images '
             f'(batch {args.batch_size or 128}), seeds {args.seeds}; teacher trained '
-            f'{args.teacher_epochs} epochs on the first {args.teacher_train_size} images'
-            + (f'; the distillers run it with teacher_dtype={args.teacher_dtype!r}'
-               if args.teacher_dtype else '') + '.\n'
+            f'{args.teacher_epochs} epochs on the first {args.teacher_train_size} images' +
+            (f'; the distillers run it with teacher_dtype={args.teacher_dtype!r}'
+             if args.teacher_dtype else '') + '.\n'
             'ms / step: median forward + backward + update of a training step; step memory: '
             'weights, gradients and AdamW moments of what trains, frozen teacher weights, and '
             'tensors saved for backward.' + table(results, args, teacher) +

@@ -1,7 +1,9 @@
+import copy
 import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
 
 import vkd_mm  # noqa: F401  registers the components
 from vkd_mm.datasets import make_toy_shapes
@@ -20,6 +22,15 @@ def _seed():
 def toy_data_root(tmp_path_factory):
     """A tiny toy shapes set: 8 training and 4 validation images per class."""
     return make_toy_shapes(str(tmp_path_factory.mktemp('toy_shapes')), {'train': 8, 'val': 4})
+
+
+@pytest.fixture(scope='module')
+def vkd_cfg():
+    """The toy V_kD distiller's model config, with the config's data preprocessor."""
+    cfg = Config.fromfile(TOY_VKD_CONFIG)
+    model = copy.deepcopy(cfg.model)
+    model.data_preprocessor = cfg.data_preprocessor
+    return model
 
 
 @pytest.fixture(scope='module')

@@ -6,10 +6,16 @@ import torch.nn.functional as F
 from torch import nn
 
 #: a 2-layer CLIP vision tower at 32 px with CLIP ViT-B/32's 512-d projection
-TINY_CLIP = dict(type='CLIPImageEncoder',
-                 config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                             num_attention_heads=2, image_size=32, patch_size=8,
-                             projection_dim=512))
+TINY_CLIP = dict(
+    type='CLIPImageEncoder',
+    config=dict(
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        image_size=32,
+        patch_size=8,
+        projection_dim=512))
 
 
 class TinyInception(nn.Module):
@@ -21,7 +27,9 @@ class TinyInception(nn.Module):
         self.conv = nn.Conv2d(3, 16, 4, stride=4)
         self.fc = nn.Linear(16, 10)
 
-    def forward(self, x: torch.Tensor, return_features: bool = False,
+    def forward(self,
+                x: torch.Tensor,
+                return_features: bool = False,
                 no_output_bias: bool = False) -> torch.Tensor:
         features = F.relu(self.conv(x.float() / 127.5 - 1)).mean((2, 3))
         if return_features:

@@ -5,11 +5,14 @@ from vkd_mm.models import LinearProjector, MLPProjector, ProjectorEnsemble
 
 # factories, so that every case builds its own module and sees only its own gradients
 PROJECTORS = {
-    'linear': lambda: LinearProjector(12, 20),
-    'mlp': lambda: MLPProjector(12, 20, hidden_channels=16),
-    'ensemble': lambda: ProjectorEnsemble(12, 20, num_projectors=3),
-    'orthogonal-ensemble': lambda: ProjectorEnsemble(
-        12, 20, num_projectors=2, projector=dict(type='OrthogonalProjector')),
+    'linear':
+    lambda: LinearProjector(12, 20),
+    'mlp':
+    lambda: MLPProjector(12, 20, hidden_channels=16),
+    'ensemble':
+    lambda: ProjectorEnsemble(12, 20, num_projectors=3),
+    'orthogonal-ensemble':
+    lambda: ProjectorEnsemble(12, 20, num_projectors=2, projector=dict(type='OrthogonalProjector')),
 }
 
 

@@ -18,10 +18,14 @@ import pytest
 from .conftest import REPO_ROOT
 
 HOST_LIBRARY = {
-    'fakehost/__init__.py': '',
-    'fakehost/models.py': '',
-    'fakehost/transforms.py': '',
-    'fakehost/registry.py': '''
+    'fakehost/__init__.py':
+    '',
+    'fakehost/models.py':
+    '',
+    'fakehost/transforms.py':
+    '',
+    'fakehost/registry.py':
+    '''
         from mmengine.registry import MODELS as MMENGINE_MODELS
         from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
         from mmengine.registry import Registry
@@ -32,14 +36,16 @@ HOST_LIBRARY = {
     ''',
 }
 HOST_FOLDER = {
-    'vkd_mm/hosts/fakehost/__init__.py': '''
+    'vkd_mm/hosts/fakehost/__init__.py':
+    '''
         from vkd_mm.hosts import require_host_libraries
 
         require_host_libraries(__name__)
 
-        from .parts import FakeHostHead, FakeHostTransform  # noqa: E402
+        from .parts import FakeHostHead, FakeHostTransform
     ''',
-    'vkd_mm/hosts/fakehost/parts.py': '''
+    'vkd_mm/hosts/fakehost/parts.py':
+    '''
         from mmengine.registry import TRANSFORMS
         from torch import nn
 
@@ -92,19 +98,25 @@ def tree_with_fake_host(tmp_path_factory):
 
 def run(code: str, *path: str, cwd: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
-    return subprocess.run([sys.executable, '-c', textwrap.dedent(code)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
+                          cwd=cwd,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
 
 
 def test_setup_lists_the_new_host_without_torch(tree_with_fake_host):
     root, _ = tree_with_fake_host
-    result = run('''
+    result = run(
+        '''
         import runpy, sys
         sys.modules['torch'] = sys.modules['mmengine'] = None  # not installed yet
         for field in ('requirements', 'packages'):
             sys.argv = ['list_hosts.py', field]
             runpy.run_path('tools/list_hosts.py', run_name='__main__')
-    ''', cwd=root)
+    ''',
+        cwd=root)
     assert result.returncode == 0, result.stderr
     listed = result.stdout.splitlines()
     assert osp.join(root, 'requirements', 'fakehost.txt') in listed
@@ -114,7 +126,8 @@ def test_setup_lists_the_new_host_without_torch(tree_with_fake_host):
 
 def test_the_new_host_registers_in_its_scope(tree_with_fake_host):
     root, library = tree_with_fake_host
-    result = run('''
+    result = run(
+        '''
         import sys
         import vkd_mm
         from mmengine.registry import DefaultScope
@@ -127,19 +140,25 @@ def test_the_new_host_registers_in_its_scope(tree_with_fake_host):
         assert type(head).__module__ == 'vkd_mm.hosts.fakehost.parts'
         assert transform(dict(x=1)) == dict(x=1)
         print('fake host ok')
-    ''' % root, root, library, cwd=root)
+    ''' % root,
+        root,
+        library,
+        cwd=root)
     assert result.returncode == 0, result.stderr
     assert 'fake host ok' in result.stdout
 
 
 def test_the_new_host_names_its_requirements_file_when_missing(tree_with_fake_host):
     root, _ = tree_with_fake_host
-    result = run('''
+    result = run(
+        '''
         try:
             import vkd_mm.hosts.fakehost
         except ImportError as error:
             print(error)
-    ''', root, cwd=root)
+    ''',
+        root,
+        cwd=root)
     assert result.returncode == 0, result.stderr
     assert 'vkd_mm.hosts.fakehost' in result.stdout
     assert 'requirements/fakehost.txt' in result.stdout

@@ -19,8 +19,11 @@ PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 
 
 def run_tool(name: str, *args: str) -> str:
-    result = subprocess.run([sys.executable, f'tools/analysis/{name}', *args], cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, f'tools/analysis/{name}', *args],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     return result.stdout
 
@@ -46,14 +49,12 @@ def build_toy_distiller(distill, config=TOY_VKD_CONFIG):
 
 def test_list_features_prints_pasteable_sources_for_student_and_teacher():
     student = sources(run_tool('list_features.py', TOY_VKD_CONFIG, '--shape', '32'))
-    teacher = sources(run_tool('list_features.py', TOY_VKD_CONFIG, '--shape', '32',
-                               '--teacher'))
+    teacher = sources(run_tool('list_features.py', TOY_VKD_CONFIG, '--shape', '32', '--teacher'))
     # ResNet-18 of width 8 (student) and 32 (teacher): the last stage has 8x / 32x channels
     assert student['backbone.layer4'] == dict(path='backbone.layer4', channels=64)
     assert teacher['backbone.layer4'] == dict(path='backbone.layer4', channels=256)
     assert student['neck[0]'] == dict(path='neck', index=0, channels=64)
-    assert student['backbone.layer2.1.conv1'] == dict(path='backbone.layer2.1.conv1',
-                                                      channels=16)
+    assert student['backbone.layer2.1.conv1'] == dict(path='backbone.layer2.1.conv1', channels=16)
     # the printed entries work as they are
     distiller = build_toy_distiller([
         dict(name='c3', student=student['backbone.layer3'], teacher=teacher['backbone.layer3']),

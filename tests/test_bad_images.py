@@ -85,8 +85,9 @@ def test_a_detection_image_that_is_not_an_image(on_error, mmdet_scope, tmp_path)
     with open(path, 'w') as file:
         file.write('<html>404 Not Found</html>')
     if on_error == 'raise':
-        with pytest.raises(UnreadableImageError, match=f'cannot read image {path} '
-                                                       fr'\(sample {index}\)'):
+        with pytest.raises(
+                UnreadableImageError, match=f'cannot read image {path} '
+                fr'\(sample {index}\)'):
             dataset[index]
     else:
         sample = dataset[index]  # another image, drawn by MMEngine's BaseDataset

@@ -22,7 +22,8 @@ from .conftest import REPO_ROOT
 from .gan_stand_ins import save_tiny_inception, with_tiny_teacher
 
 GAN_CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs/biggan/*.py')))
-WHITEN_C10 = osp.join(REPO_ROOT, 'configs/biggan/vkd-whiten-diffaug-biggan_1xb50_cifar10-10p-32x32.py')
+WHITEN_C10 = osp.join(REPO_ROOT,
+                      'configs/biggan/vkd-whiten-diffaug-biggan_1xb50_cifar10-10p-32x32.py')
 STOCK_BIGGAN = 'mmagic::biggan/biggan_2xb25-500kiters_cifar10-32x32.py'
 
 
@@ -90,8 +91,7 @@ def test_subset_is_kd_dlgans_draw():
 
 
 def test_cifar100_subset_keeps_the_test_split_whole(toy_cifar):
-    common = dict(data_prefix=osp.join(toy_cifar, 'cifar100'), verify_checksum=False,
-                  pipeline=[])
+    common = dict(data_prefix=osp.join(toy_cifar, 'cifar100'), verify_checksum=False, pipeline=[])
     train = CIFAR100Subset(test_mode=False, subset_ratio=0.25, **common)
     test = CIFAR100Subset(test_mode=True, subset_ratio=0.25, **common)
     assert len(train) == 10 and len(test) == 20
@@ -172,16 +172,16 @@ def toy_run_cfg(path, toy_cifar, work_dir, inception, max_iters=8, kd_steps=None
 
 
 def test_vkd_whitened_run_trains_logs_and_evaluates(toy_cifar, inception, tmp_path):
-    cfg = toy_run_cfg(WHITEN_C10, toy_cifar, str(tmp_path), inception,
-                      kd_steps=('discriminator', 'generator'))
+    cfg = toy_run_cfg(
+        WHITEN_C10, toy_cifar, str(tmp_path), inception, kd_steps=('discriminator', 'generator'))
     runner = Runner.from_cfg(cfg)
     projector = runner.model.discriminator.projector
     before = projector.weight.detach().clone()
     runner.train()
 
     scalars = runner.message_hub.log_scalars
-    for key in ('loss_disc_fake', 'loss_disc_real', 'loss_lecam', 'loss_vkd_fake',
-                'loss_vkd_real', 'loss_gen', 'loss_vkd_gen_fake'):
+    for key in ('loss_disc_fake', 'loss_disc_real', 'loss_lecam', 'loss_vkd_fake', 'loss_vkd_real',
+                'loss_gen', 'loss_vkd_gen_fake'):
         assert f'train/{key}' in scalars, key
         assert np.isfinite(scalars[f'train/{key}'].current()), key
     after = projector.weight.detach()
@@ -218,8 +218,12 @@ def test_gan_config_takes_a_training_step(path):
         optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
         pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
         batch = pseudo_collate([
-            pipeline(dict(gt=np.random.randint(0, 256, (32, 32, 3), dtype=np.uint8),
-                          gt_label=label, gt_channel_order='RGB')) for label in range(4)])
+            pipeline(
+                dict(
+                    gt=np.random.randint(0, 256, (32, 32, 3), dtype=np.uint8),
+                    gt_label=label,
+                    gt_channel_order='RGB')) for label in range(4)
+        ])
         log_vars = model.train_step(batch, optim_wrapper)
     assert 'loss_disc_real' in log_vars and 'loss_gen' in log_vars
     if model.teacher is not None:
@@ -229,8 +233,8 @@ def test_gan_config_takes_a_training_step(path):
 
 def test_cross_terms_pull_both_halves_to_each_teacher_feature():
     """KD-DLGAN: loss_vkd_real = d(s_real, t_real) + d(s_fake, t_real), likewise for fake."""
-    cfg = Config.fromfile(osp.join(
-        REPO_ROOT, 'configs/biggan/kddlgan-diffaug-biggan_1xb50_cifar10-10p-32x32.py'))
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs/biggan/kddlgan-diffaug-biggan_1xb50_cifar10-10p-32x32.py'))
     with DefaultScope.overwrite_default_scope('mmagic'):
         model = MODELS.build(with_tiny_teacher(cfg.model))
     torch.manual_seed(0)
@@ -247,20 +251,21 @@ def test_cross_terms_pull_both_halves_to_each_teacher_feature():
     torch.testing.assert_close(losses['loss_vkd_fake'],
                                distance(fake_s, fake_t) + distance(real_s, fake_t))
     model.kd_cross_terms = False
-    torch.testing.assert_close(model.vkd_losses(images, projected, ('fake', 'real'))[
-        'loss_vkd_real'], distance(real_s, real_t))
+    torch.testing.assert_close(
+        model.vkd_losses(images, projected, ('fake', 'real'))['loss_vkd_real'],
+        distance(real_s, real_t))
 
 
 def test_no_projector_needs_the_teacher_width():
     from vkd_mm.hosts.mmagic import VkDBigGANDiscriminator
     with pytest.raises(ValueError, match='kd_channels=256 but teacher_channels=512'):
-        VkDBigGANDiscriminator(input_scale=32, num_classes=10, base_channels=16, kd_channels=256,
-                               projector=None)
+        VkDBigGANDiscriminator(
+            input_scale=32, num_classes=10, base_channels=16, kd_channels=256, projector=None)
 
 
 def test_kd_steps_pick_where_the_term_goes(toy_cifar, inception, tmp_path):
-    cfg = toy_run_cfg(WHITEN_C10.replace('vkd-whiten-', 'vkd-'), toy_cifar, str(tmp_path),
-                      inception, max_iters=4)
+    cfg = toy_run_cfg(
+        WHITEN_C10.replace('vkd-whiten-', 'vkd-'), toy_cifar, str(tmp_path), inception, max_iters=4)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -268,8 +273,7 @@ def test_kd_steps_pick_where_the_term_goes(toy_cifar, inception, tmp_path):
     assert 'train/loss_vkd_real' in scalars and 'train/loss_vkd_gen_fake' not in scalars
 
 
-def test_baseline_has_no_teacher_and_exports_into_the_stock_config(toy_cifar, inception,
-                                                                   tmp_path):
+def test_baseline_has_no_teacher_and_exports_into_the_stock_config(toy_cifar, inception, tmp_path):
     path = osp.join(REPO_ROOT, 'configs/biggan/diffaug-biggan_1xb50_cifar10-10p-32x32.py')
     cfg = toy_run_cfg(path, toy_cifar, str(tmp_path), inception, max_iters=4)
     cfg.model.generator.base_channels = 64
@@ -280,9 +284,13 @@ def test_baseline_has_no_teacher_and_exports_into_the_stock_config(toy_cifar, in
     assert 'train/loss_disc_real' in runner.message_hub.log_scalars
 
     exported = str(tmp_path / 'generator.pth')
-    result = subprocess.run([sys.executable, 'tools/export_generator.py',
-                             str(tmp_path / 'iter_4.pth'), exported], cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, 'tools/export_generator.py',
+         str(tmp_path / 'iter_4.pth'), exported],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     state = torch.load(exported, weights_only=False)['state_dict']
     assert state and all(k.startswith(('generator.', 'generator_ema.')) for k in state)
@@ -296,16 +304,22 @@ def test_baseline_has_no_teacher_and_exports_into_the_stock_config(toy_cifar, in
     labels = torch.tensor([1, 7])
     trained.eval(), stock.eval()
     with torch.no_grad():
-        torch.testing.assert_close(stock.generator_ema(noise, label=labels),
-                                   trained.generator_ema(noise, label=labels))
+        torch.testing.assert_close(
+            stock.generator_ema(noise, label=labels), trained.generator_ema(noise, label=labels))
 
 
 def run_dist_train(config: str, work_dir: str, port: str, *extra: str) -> str:
-    env = dict(os.environ, PORT=port,
-               PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
-    result = subprocess.run(['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir,
-                             *extra], cwd=REPO_ROOT, capture_output=True, text=True,
-                            timeout=600, env=env)
+    env = dict(
+        os.environ,
+        PORT=port,
+        PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
+    result = subprocess.run(
+        ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir, *extra],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
     return log
@@ -328,11 +342,11 @@ def test_two_process_gloo_training_resumes(toy_cifar, inception, tmp_path):
         assert key in log, key
     assert osp.isfile(osp.join(work_dir, 'iter_8.pth'))
 
-    log = run_dist_train(config, work_dir, '29624', '--resume',
-                         '--cfg-options', 'train_cfg.max_iters=12')
+    log = run_dist_train(config, work_dir, '29624', '--resume', '--cfg-options',
+                         'train_cfg.max_iters=12')
     assert 'resumed epoch: 0, iter: 8' in log and 'Iter(train) [12/12]' in log
-    checkpoint = torch.load(osp.join(work_dir, 'iter_12.pth'), map_location='cpu',
-                            weights_only=False)
+    checkpoint = torch.load(
+        osp.join(work_dir, 'iter_12.pth'), map_location='cpu', weights_only=False)
     assert checkpoint['meta']['iter'] == 12
     # fake and real are whitened in each of the 12 discriminator steps
     assert int(checkpoint['state_dict']['vkd_pair.teacher_norm.num_batches_tracked']) == 24

@@ -31,8 +31,8 @@ def run_config(data_root: str, work_dir: str, max_keep_ckpts: int = 5) -> Config
     cfg.param_scheduler = dict(type='CosineAnnealingLR', by_epoch=False, T_max=6)
     cfg.val_dataloader = cfg.val_evaluator = cfg.val_cfg = None
     cfg.test_dataloader = cfg.test_evaluator = cfg.test_cfg = None
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False, interval=3,
-                                        max_keep_ckpts=max_keep_ckpts)
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', by_epoch=False, interval=3, max_keep_ckpts=max_keep_ckpts)
     cfg.custom_hooks = []
     cfg.randomness = dict(seed=0)
     cfg.work_dir = work_dir

@@ -6,8 +6,8 @@ import functools
 import glob
 import os.path as osp
 
-import pytest
 import numpy as np
+import pytest
 import torch
 from mmcv.transforms import Compose
 from mmengine.config import Config
@@ -56,14 +56,16 @@ def test_one_training_step(path):
     assert torch.isfinite(log_vars['loss'])
     if distiller:
         assert {'loss_vkd_pooled', 'loss_kd_logits'} <= set(log_vars)
-        assert all(torch.equal(before[k], v) for k, v in model.state_dict().items()
-                   if k.startswith('teacher.'))
+        assert all(
+            torch.equal(before[k], v) for k, v in model.state_dict().items()
+            if k.startswith('teacher.'))
         projector = [k for k in before if k.startswith('pairs.pooled.projector.')]
-        assert projector and any(not torch.equal(before[k], model.state_dict()[k])
-                                 for k in projector)
-    moved = [k for k, v in model.state_dict().items()
-             if k.startswith(('backbone.', 'student.backbone.')) and v.is_floating_point()
-             and not torch.equal(before[k], v)]
+        assert projector and any(not torch.equal(before[k],
+                                                 model.state_dict()[k]) for k in projector)
+    moved = [
+        k for k, v in model.state_dict().items() if k.startswith(('backbone.', 'student.backbone.'))
+        and v.is_floating_point() and not torch.equal(before[k], v)
+    ]
     assert moved
 
 

@@ -26,32 +26,32 @@ _WRN = ((r'^(block\d)\.(\d+)\.', r'\1.layer.\2.'), (r'\.conv_shortcut\.', '.conv
 # CRD name: (our backbone, final map (C, H, W) at 32 x 32, CRD classifier, our -> CRD key rules,
 #            CRD parameters, CRD state dict tensors, SHA-1 of the CRD layout)
 MODELS_OF_CRD = {
-    'resnet8x4': (dict(type='CifarResNet', arch='resnet8x4'), (256, 8, 8), 'fc', (), 1233540,
-                  62, '7f0edb9af70c4bebebe855c72bbcc40fe4225572'),
-    'resnet32x4': (dict(type='CifarResNet', arch='resnet32x4'), (256, 8, 8), 'fc', (), 7433860,
-                   206, '235d5dfffe700e84f324a911c175797aa03cfc1d'),
+    'resnet8x4': (dict(type='CifarResNet', arch='resnet8x4'), (256, 8, 8), 'fc', (), 1233540, 62,
+                  '7f0edb9af70c4bebebe855c72bbcc40fe4225572'),
+    'resnet32x4': (dict(type='CifarResNet', arch='resnet32x4'), (256, 8, 8), 'fc', (), 7433860, 206,
+                   '235d5dfffe700e84f324a911c175797aa03cfc1d'),
     'resnet20': (dict(type='CifarResNet', arch='resnet20'), (64, 8, 8), 'fc', (), 278324, 128,
                  'b9ddf09307659beff9118ce355d93bf8de7fbaf0'),
     'resnet32': (dict(type='CifarResNet', arch='resnet32'), (64, 8, 8), 'fc', (), 472756, 200,
                  'f84a3988bee7703b748d31ba4e4cf4f26ccaaeb5'),
     'resnet56': (dict(type='CifarResNet', arch='resnet56'), (64, 8, 8), 'fc', (), 861620, 344,
                  '5804e24b1947c4eac724d4150663f4a275437027'),
-    'resnet110': (dict(type='CifarResNet', arch='resnet110'), (64, 8, 8), 'fc', (), 1736564,
-                  668, '00f1edfdf5dadc1727f13b42e8ecb157d25586f7'),
+    'resnet110': (dict(type='CifarResNet', arch='resnet110'), (64, 8, 8), 'fc', (), 1736564, 668,
+                  '00f1edfdf5dadc1727f13b42e8ecb157d25586f7'),
     'ResNet50': (dict(type='ResNet_CIFAR', depth=50, out_indices=(3, )), (2048, 4, 4), 'linear',
                  _RESNET50, 23705252, 320, '99813486061e8af8eaef7f48392945a67fcd86dc'),
     'wrn_40_2': (dict(type='CifarWideResNet', arch='wrn-40-2'), (128, 8, 8), 'fc', _WRN, 2255156,
                  227, '9303544e45bfe0848c0b2928c6297336e8a16128'),
-    'wrn_40_1': (dict(type='CifarWideResNet', arch='wrn-40-1'), (64, 8, 8), 'fc', _WRN, 569780,
-                 226, 'f518e61dec66cc40e2683af70c7f20eea3e62b68'),
-    'wrn_16_2': (dict(type='CifarWideResNet', arch='wrn-16-2'), (128, 8, 8), 'fc', _WRN, 703284,
-                 83, '672c19730a52f172cb2d746efcb3cf9759d3fd3c'),
+    'wrn_40_1': (dict(type='CifarWideResNet', arch='wrn-40-1'), (64, 8, 8), 'fc', _WRN, 569780, 226,
+                 'f518e61dec66cc40e2683af70c7f20eea3e62b68'),
+    'wrn_16_2': (dict(type='CifarWideResNet', arch='wrn-16-2'), (128, 8, 8), 'fc', _WRN, 703284, 83,
+                 '672c19730a52f172cb2d746efcb3cf9759d3fd3c'),
     'vgg13': (dict(type='CifarVGG', arch='vgg13'), (512, 4, 4), 'classifier', (), 9462180, 72,
               '85d262b0c680e48c1b87fda83e1c1ae2f8425f7d'),
     'vgg8': (dict(type='CifarVGG', arch='vgg8'), (512, 4, 4), 'classifier', (), 3965028, 37,
              'cccc6df644d950e54550a293257ac06b679b5ba3'),
-    'MobileNetV2': (dict(type='CifarMobileNetV2'), (1280, 2, 2), 'classifier.0', (), 812836,
-                    320, 'e33ad8ebac32658450ca79f697585a4aa5587578'),
+    'MobileNetV2': (dict(type='CifarMobileNetV2'), (1280, 2, 2), 'classifier.0', (), 812836, 320,
+                    'e33ad8ebac32658450ca79f697585a4aa5587578'),
     'ShuffleV1': (dict(type='CifarShuffleNetV1'), (960, 4, 4), 'linear', (), 949258, 296,
                   '38b2972fbe8f20c7044cabc582efcd1b7f331df9'),
     'ShuffleV2': (dict(type='CifarShuffleNetV2'), (1024, 4, 4), 'linear', (), 1355528, 338,
@@ -65,11 +65,12 @@ def build_classifier(name):
     linear head."""
     backbone, (channels, _, _) = MODELS_OF_CRD[name][:2]
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(dict(
-            type='ImageClassifier',
-            backbone=backbone,
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=100, in_channels=channels)))
+        model = MODELS.build(
+            dict(
+                type='ImageClassifier',
+                backbone=backbone,
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(type='LinearClsHead', num_classes=100, in_channels=channels)))
     model.init_weights()
     return model
 
@@ -131,8 +132,16 @@ def test_converted_checkpoint_loads_strictly_and_predicts_the_same(name):
 
 def test_checkpoint_wrappers_and_ddp_prefix_are_read():
     state = to_crd_layout('resnet8x4', build_classifier('resnet8x4').state_dict())
-    for checkpoint in (state, {'net': state}, {'model': state},
-                       {'state_dict': {'module.' + k: v for k, v in state.items()}}):
+    for checkpoint in (state, {
+            'net': state
+    }, {
+            'model': state
+    }, {
+            'state_dict': {
+                'module.' + k: v
+                for k, v in state.items()
+            }
+    }):
         assert list(crd_state_dict(checkpoint)) == list(state)
 
 
@@ -175,20 +184,22 @@ def test_convert_tool_writes_a_checkpoint_the_config_loads(tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize('backbone, shapes', [
-    (dict(type='CifarResNet', arch='resnet8x4', out_indices=(0, 1, 2)),
-     [(64, 32, 32), (128, 16, 16), (256, 8, 8)]),
-    (dict(type='CifarWideResNet', arch='wrn-16-2', out_indices=(0, -1)),
-     [(32, 32, 32), (128, 8, 8)]),
-    (dict(type='CifarVGG', arch='vgg8', out_indices=(0, 1, 2, 3, 4)),
-     [(64, 32, 32), (128, 16, 16), (256, 8, 8), (512, 4, 4), (512, 4, 4)]),
-    (dict(type='CifarVGG', arch='vgg8', pool_before_last=True, out_indices=(4, )),
-     [(512, 2, 2)]),
-    (dict(type='CifarMobileNetV2', out_indices=(0, 1, 2, 3, 4)),
-     [(12, 16, 16), (16, 8, 8), (48, 4, 4), (160, 2, 2), (1280, 2, 2)]),
-    (dict(type='CifarShuffleNetV1', out_indices=(0, 1, 2)),
-     [(240, 16, 16), (480, 8, 8), (960, 4, 4)]),
-    (dict(type='CifarShuffleNetV2', out_indices=(0, 1, 2, 3)),
-     [(116, 16, 16), (232, 8, 8), (464, 4, 4), (1024, 4, 4)]),
+    (dict(type='CifarResNet', arch='resnet8x4', out_indices=(0, 1, 2)), [(64, 32, 32),
+                                                                         (128, 16, 16),
+                                                                         (256, 8, 8)]),
+    (dict(type='CifarWideResNet', arch='wrn-16-2', out_indices=(0, -1)), [(32, 32, 32),
+                                                                          (128, 8, 8)]),
+    (dict(type='CifarVGG', arch='vgg8', out_indices=(0, 1, 2, 3, 4)), [(64, 32, 32), (128, 16, 16),
+                                                                       (256, 8, 8), (512, 4, 4),
+                                                                       (512, 4, 4)]),
+    (dict(type='CifarVGG', arch='vgg8', pool_before_last=True, out_indices=(4, )), [(512, 2, 2)]),
+    (dict(type='CifarMobileNetV2', out_indices=(0, 1, 2, 3, 4)), [(12, 16, 16), (16, 8, 8),
+                                                                  (48, 4, 4), (160, 2, 2),
+                                                                  (1280, 2, 2)]),
+    (dict(type='CifarShuffleNetV1', out_indices=(0, 1, 2)), [(240, 16, 16), (480, 8, 8),
+                                                             (960, 4, 4)]),
+    (dict(type='CifarShuffleNetV2', out_indices=(0, 1, 2, 3)), [(116, 16, 16), (232, 8, 8),
+                                                                (464, 4, 4), (1024, 4, 4)]),
 ])
 def test_stage_outputs(backbone, shapes):
     model = MODELS.build(backbone)

@@ -20,8 +20,9 @@ import pytest
 from vkd_mm.utils.config_headers import header_lines, header_problems, named_tables
 from .conftest import REPO_ROOT
 
-CONFIGS = sorted(p for p in glob.glob(osp.join(REPO_ROOT, 'configs/**/*.py'), recursive=True)
-                 if '_base_' not in osp.relpath(p, REPO_ROOT).split(osp.sep))
+CONFIGS = sorted(
+    p for p in glob.glob(osp.join(REPO_ROOT, 'configs/**/*.py'), recursive=True)
+    if '_base_' not in osp.relpath(p, REPO_ROOT).split(osp.sep))
 
 
 def read(path: str) -> str:
@@ -52,26 +53,28 @@ _base_ = ['./x.py']
 """
 
 
-@pytest.mark.parametrize('text, expected', [
-    (COMPLIANT, []),
-    # no table named: nothing required
-    ('# A toy config.\n_base_ = []\n', []),
-    # a table in the body is not the header's
-    ('# A toy config.\nx = 1\n# Table 2\n', []),
-    ('# paper: Table 6, DeiT-Ti linear + none, top-1\n# differs: nothing known\n',
-     ['ends in no figure']),
-    ('# paper: Table 7, resnet32x4 -> resnet8x4, V_kD\n# differs: nothing known\n',
-     ['ends in no figure']),
-    ('# paper: Table 9, CIFAR-10 10 %, whitening, P/R/density/coverage: not transcribed\n'
-     '# differs: nothing known\n', []),
-    ('# paper: Table 7, VGG13 -> VGG8, V_kD top-1 not read (paper unreachable here)\n'
-     '# differs: nothing known\n', []),
-    ('# The rows of Tables 4-5.\n# paper: Table 4, CIFAR-10 10 %, V_kD, FID 12.5\n'
-     '# differs: nothing known\n', ['names Table 5']),
-    ('# paper: Table 1, DeiT-Ti, V_kD, top-1 78.3\n', ['no line "# differs']),
-    ('# paper Table 2 (40.4 -> 43.0 AP); differs: 8 x 2 images\n',
-     ['names Table 2', 'no line "# differs']),
-])
+@pytest.mark.parametrize(
+    'text, expected',
+    [
+        (COMPLIANT, []),
+        # no table named: nothing required
+        ('# A toy config.\n_base_ = []\n', []),
+        # a table in the body is not the header's
+        ('# A toy config.\nx = 1\n# Table 2\n', []),
+        ('# paper: Table 6, DeiT-Ti linear + none, top-1\n# differs: nothing known\n',
+         ['ends in no figure']),
+        ('# paper: Table 7, resnet32x4 -> resnet8x4, V_kD\n# differs: nothing known\n',
+         ['ends in no figure']),
+        ('# paper: Table 9, CIFAR-10 10 %, whitening, P/R/density/coverage: not transcribed\n'
+         '# differs: nothing known\n', []),
+        ('# paper: Table 7, VGG13 -> VGG8, V_kD top-1 not read (paper unreachable here)\n'
+         '# differs: nothing known\n', []),
+        ('# The rows of Tables 4-5.\n# paper: Table 4, CIFAR-10 10 %, V_kD, FID 12.5\n'
+         '# differs: nothing known\n', ['names Table 5']),
+        ('# paper: Table 1, DeiT-Ti, V_kD, top-1 78.3\n', ['no line "# differs']),
+        ('# paper Table 2 (40.4 -> 43.0 AP); differs: 8 x 2 images\n',
+         ['names Table 2', 'no line "# differs']),
+    ])
 def test_header_problems(text, expected):
     problems = header_problems(text)
     assert len(problems) == len(expected), problems

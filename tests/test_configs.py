@@ -19,10 +19,10 @@ DISTILLERS = ('VkDDistiller', 'TokenMatchingDistiller')
 # the GAN configs (their teacher is a local CLIP path) are built in test_biggan.py, the
 # Fashion-MNIST ones (1-channel 28 x 28 input) in test_kd_fashion_mnist.py, the CIFAR-100 ones
 # (a training step at 32 x 32) in test_cifar_configs.py
-CONFIGS = sorted(p for p in glob.glob(osp.join(REPO_ROOT, 'configs/**/*.py'), recursive=True)
-                 if '_base_' not in osp.relpath(p, REPO_ROOT)
-                 and not osp.relpath(p, REPO_ROOT).startswith(
-                     ('configs/biggan/', 'configs/fashion_mnist/', 'configs/cifar100/')))
+CONFIGS = sorted(
+    p for p in glob.glob(osp.join(REPO_ROOT, 'configs/**/*.py'), recursive=True)
+    if '_base_' not in osp.relpath(p, REPO_ROOT) and not osp.relpath(p, REPO_ROOT).startswith(
+        ('configs/biggan/', 'configs/fashion_mnist/', 'configs/cifar100/')))
 
 
 def dataset_classes(cfg: Config) -> int:
@@ -103,13 +103,14 @@ def demo_batch(student, scope, size, batch_size=4):
     """A random batch in the data format of the student's library."""
     if scope == 'mmdet':
         from mmdet.testing import demo_mm_inputs
-        return demo_mm_inputs(batch_size, [[3, size, size]] * batch_size,
-                              num_classes=student.bbox_head.num_classes)
+        return demo_mm_inputs(
+            batch_size, [[3, size, size]] * batch_size, num_classes=student.bbox_head.num_classes)
     from mmpretrain.structures import DataSample
     num_classes = student.head.num_classes
     return dict(
-        inputs=[torch.randint(0, 256, (3, size, size), dtype=torch.uint8)
-                for _ in range(batch_size)],
+        inputs=[
+            torch.randint(0, 256, (3, size, size), dtype=torch.uint8) for _ in range(batch_size)
+        ],
         data_samples=[DataSample().set_gt_label(i % num_classes) for i in range(batch_size)])
 
 
@@ -137,8 +138,10 @@ def test_distill_config_train_step(path):
         losses = built(**data, mode='loss')
     assert any(k.startswith('loss_') and k != 'loss' for k in losses)
     # mmdet heads return one loss per pyramid level
-    terms = {k: torch.stack(list(v)).sum() if isinstance(v, (list, tuple)) else v
-             for k, v in losses.items() if 'loss' in k}
+    terms = {
+        k: torch.stack(list(v)).sum() if isinstance(v, (list, tuple)) else v
+        for k, v in losses.items() if 'loss' in k
+    }
     for key, value in terms.items():
         assert torch.isfinite(value).all(), key
     sum(terms.values()).backward()
@@ -154,14 +157,17 @@ def test_train_pipeline_runs(path):
     from mmdet.structures.bbox import HorizontalBoxes
     cfg = Config.fromfile(path)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        pipeline = Compose([t for t in cfg.train_dataloader.dataset.pipeline
-                            if t['type'] not in ('LoadImageFromFile', 'CheckedLoadImageFromFile',
-                                                  'LoadAnnotations')])
+        pipeline = Compose([
+            t for t in cfg.train_dataloader.dataset.pipeline
+            if t['type'] not in ('LoadImageFromFile', 'CheckedLoadImageFromFile', 'LoadAnnotations')
+        ])
         image = np.random.randint(0, 256, (48, 40, 3), dtype=np.uint8)
         results = dict(img=image, img_shape=image.shape[:2], ori_shape=image.shape[:2])
         if cfg.default_scope == 'mmdet':
-            results.update(gt_bboxes=HorizontalBoxes(torch.tensor([[2., 3., 20., 30.]])),
-                           gt_bboxes_labels=np.array([0]), gt_ignore_flags=np.array([False]))
+            results.update(
+                gt_bboxes=HorizontalBoxes(torch.tensor([[2., 3., 20., 30.]])),
+                gt_bboxes_labels=np.array([0]),
+                gt_ignore_flags=np.array([False]))
         else:
             results.update(gt_label=0)
         results = pipeline(results)

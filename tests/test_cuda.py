@@ -5,15 +5,13 @@ import math
 
 import pytest
 import torch
-from torch.nn import functional as F
-
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch import nn
+from torch.nn import functional as F
 from torch.utils.data import Dataset
 
-from vkd_mm.models import (BatchSampleWhiten, BatchWhiten, OrthogonalProjector, VkDLoss,
-                           WKDLogitLoss)
+from vkd_mm.models import BatchSampleWhiten, BatchWhiten, OrthogonalProjector, VkDLoss, WKDLogitLoss
 from vkd_mm.models.ops import sinkhorn_distance
 from vkd_mm.models.projectors import ORTHOGONAL_MAPS
 from vkd_mm.registry import MODELS
@@ -65,8 +63,7 @@ def test_sinkhorn_backward_on_cuda_passes_gradcheck():
 @pytest.mark.parametrize('orthogonal_map', sorted(ORTHOGONAL_MAPS))
 @pytest.mark.parametrize('in_channels,out_channels', [(192, 3024), (256, 256), (3024, 192)])
 def test_orthogonal_projector_on_cuda_under_autocast(orthogonal_map, in_channels, out_channels):
-    projector = OrthogonalProjector(in_channels, out_channels,
-                                    orthogonal_map=orthogonal_map).cuda()
+    projector = OrthogonalProjector(in_channels, out_channels, orthogonal_map=orthogonal_map).cuda()
     weight = projector.weight.detach().double()
     gram = weight.t() @ weight if in_channels <= out_channels else weight @ weight.t()
     assert (gram - torch.eye(gram.shape[0], dtype=torch.float64, device='cuda')).abs().max() < 1e-5
@@ -88,8 +85,8 @@ def test_batch_whiten_on_cuda_under_autocast_gives_identity_covariance():
     y = y.double()
     centred = y - y.mean(0)
     covariance = centred.t() @ centred / (y.shape[0] - 1)
-    torch.testing.assert_close(covariance, torch.eye(16, dtype=torch.float64, device='cuda'),
-                               atol=1e-4, rtol=0)
+    torch.testing.assert_close(
+        covariance, torch.eye(16, dtype=torch.float64, device='cuda'), atol=1e-4, rtol=0)
 
 
 def test_batch_sample_whiten_on_cuda_under_autocast_gives_identity_gram():
@@ -106,8 +103,8 @@ class TinyConvClassifier(BaseModel):
 
     def __init__(self, width: int, num_classes: int = 4, data_preprocessor=None) -> None:
         super().__init__(data_preprocessor=data_preprocessor)
-        self.body = nn.Sequential(nn.Conv2d(3, width, 3, padding=1), nn.BatchNorm2d(width),
-                                  nn.ReLU())
+        self.body = nn.Sequential(
+            nn.Conv2d(3, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU())
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.head = nn.Linear(width, num_classes)
 
@@ -125,8 +122,7 @@ class RandomImages(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         generator = torch.Generator().manual_seed(index)
-        return dict(inputs=torch.randn(3, 16, 16, generator=generator),
-                    data_samples=index % 4)
+        return dict(inputs=torch.randn(3, 16, 16, generator=generator), data_samples=index % 4)
 
 
 def distillation_runner(work_dir: str, max_iters: int, resume: bool, amp: bool = True) -> Runner:
@@ -140,22 +136,26 @@ def distillation_runner(work_dir: str, max_iters: int, resume: bool, amp: bool =
             student=dict(type='TinyConvClassifier', width=8),
             teacher=dict(type='TinyConvClassifier', width=32),
             distill=[
-                dict(name='pooled',
-                     student=dict(path='pool', channels=8),
-                     teacher=dict(path='pool', channels=32),
-                     projector=dict(type='OrthogonalProjector', orthogonal_map='matrix_exp'),
-                     teacher_norm=dict(type='BatchStandardize'),
-                     loss=dict(type='VkDLoss', mode='smooth_l1'))
+                dict(
+                    name='pooled',
+                    student=dict(path='pool', channels=8),
+                    teacher=dict(path='pool', channels=32),
+                    projector=dict(type='OrthogonalProjector', orthogonal_map='matrix_exp'),
+                    teacher_norm=dict(type='BatchStandardize'),
+                    loss=dict(type='VkDLoss', mode='smooth_l1'))
             ]),
         work_dir=work_dir,
-        train_dataloader=dict(dataset=RandomImages(), batch_size=16,
-                              sampler=dict(type='DefaultSampler', shuffle=True),
-                              collate_fn=dict(type='default_collate')),
+        train_dataloader=dict(
+            dataset=RandomImages(),
+            batch_size=16,
+            sampler=dict(type='DefaultSampler', shuffle=True),
+            collate_fn=dict(type='default_collate')),
         train_cfg=dict(by_epoch=False, max_iters=max_iters),
-        optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
-                           **optim_wrapper),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4),
-                           logger=dict(type='LoggerHook', interval=1)),
+        optim_wrapper=dict(
+            optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05), **optim_wrapper),
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4),
+            logger=dict(type='LoggerHook', interval=1)),
         resume=resume,
         default_scope=None)
 
@@ -187,21 +187,25 @@ def test_reduced_precision_teacher_on_cuda_gives_fp32_features_close_to_fp32(tea
     results = {}
     for dtype in ('fp32', teacher_dtype):
         torch.manual_seed(0)
-        model = MODELS.build(dict(
-            type='VkDDistiller',
-            student=dict(type='TinyConvClassifier', width=8),
-            teacher=dict(type='TinyConvClassifier', width=32),
-            teacher_dtype=dtype,
-            distill=[dict(name='pooled', student=dict(path='pool', channels=8),
-                          teacher=dict(path='pool', channels=32))])).cuda()
+        model = MODELS.build(
+            dict(
+                type='VkDDistiller',
+                student=dict(type='TinyConvClassifier', width=8),
+                teacher=dict(type='TinyConvClassifier', width=32),
+                teacher_dtype=dtype,
+                distill=[
+                    dict(
+                        name='pooled',
+                        student=dict(path='pool', channels=8),
+                        teacher=dict(path='pool', channels=32))
+                ])).cuda()
         teacher_before = {k: v.clone() for k, v in model.teacher.state_dict().items()}
         feats = model.forward_teacher(inputs, labels)['pooled']
         loss = model(inputs, labels, mode='loss')['loss_vkd_pooled']
         loss.backward()
         grads = [p.grad for p in model.student.body.parameters()]  # the head is past the pool
         assert all(g is not None and torch.isfinite(g).all() for g in grads)
-        assert all(torch.equal(v, teacher_before[k])
-                   for k, v in model.teacher.state_dict().items())
+        assert all(torch.equal(v, teacher_before[k]) for k, v in model.teacher.state_dict().items())
         results[dtype] = feats, loss.item()
     feats, loss = results[teacher_dtype]
     reference, reference_loss = results['fp32']

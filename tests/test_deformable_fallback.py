@@ -24,13 +24,18 @@ def attention_inputs(batch=2, num_query=7, dims=32, device='cpu', boxes=False):
     mask = torch.zeros(batch, num_value, dtype=torch.bool)
     mask[1, -5:] = True
     reference = torch.rand(batch, num_query, len(SHAPES), 4 if boxes else 2)
-    tensors = dict(query=torch.randn(batch, num_query, dims, requires_grad=True),
-                   value=torch.randn(batch, num_value, dims), query_pos=torch.randn(
-                       batch, num_query, dims), key_padding_mask=mask,
-                   reference_points=reference, spatial_shapes=SHAPES,
-                   level_start_index=starts)
-    return {k: v.to(device) if k != 'query' else v.detach().to(device).requires_grad_()
-            for k, v in tensors.items()}
+    tensors = dict(
+        query=torch.randn(batch, num_query, dims, requires_grad=True),
+        value=torch.randn(batch, num_value, dims),
+        query_pos=torch.randn(batch, num_query, dims),
+        key_padding_mask=mask,
+        reference_points=reference,
+        spatial_shapes=SHAPES,
+        level_start_index=starts)
+    return {
+        k: v.to(device) if k != 'query' else v.detach().to(device).requires_grad_()
+        for k, v in tensors.items()
+    }
 
 
 @pytest.fixture
@@ -44,15 +49,14 @@ def outputs_and_grads(module, inputs):
     inputs['query'].grad = None
     out = module(**inputs)
     out.square().sum().backward()
-    return out.detach(), inputs['query'].grad.clone(), [p.grad.clone()
-                                                         for p in module.parameters()]
+    return out.detach(), inputs['query'].grad.clone(), [p.grad.clone() for p in module.parameters()]
 
 
 @pytest.mark.parametrize('boxes', [False, True], ids=['points', 'boxes'])
 @pytest.mark.parametrize('batch_first', [True, False])
 def test_forced_fallback_equals_the_stock_path(boxes, batch_first, monkeypatch):
-    module = PortableDeformableAttention(embed_dims=32, num_heads=4, num_levels=3, num_points=2,
-                                         batch_first=batch_first)
+    module = PortableDeformableAttention(
+        embed_dims=32, num_heads=4, num_levels=3, num_points=2, batch_first=batch_first)
     module.init_weights()
     torch.nn.init.normal_(module.sampling_offsets.weight, std=0.1)  # offsets not all 0
     module.eval()  # dropout off
@@ -78,8 +82,7 @@ def test_forced_fallback_equals_the_stock_path(boxes, batch_first, monkeypatch):
         module(**inputs)
 
 
-def test_vidt_uses_the_portable_attention_and_matches_with_it_forced(forced_fallback,
-                                                                     monkeypatch,
+def test_vidt_uses_the_portable_attention_and_matches_with_it_forced(forced_fallback, monkeypatch,
                                                                      mmdet_scope):
     model = build(TOY_VIDT, num_det_tokens=6).eval()
     attentions = [m for m in model.modules() if isinstance(m, MultiScaleDeformableAttention)]
@@ -109,8 +112,8 @@ def test_kernel_check_on_this_build():
 def test_fallback_matches_the_compiled_cuda_kernel(boxes, monkeypatch):
     if not compiled_kernel_runs_on(torch.device('cuda')):
         pytest.skip("this mmcv has no CUDA kernel to compare with")
-    module = PortableDeformableAttention(embed_dims=32, num_heads=4, num_levels=3,
-                                         num_points=2).cuda().eval()
+    module = PortableDeformableAttention(
+        embed_dims=32, num_heads=4, num_levels=3, num_points=2).cuda().eval()
     module.init_weights()
     inputs = attention_inputs(device='cuda', boxes=boxes)
     compiled = outputs_and_grads(module, inputs)

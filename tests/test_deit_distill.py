@@ -53,7 +53,8 @@ def test_kl_term_matches_a_direct_computation(distiller):
         distiller.student(**data, mode='loss')
     teacher_feats = distiller.forward_teacher(**data)
     expected = torch.nn.functional.kl_div(
-        torch.log_softmax(student_feats['dist'], 1), torch.softmax(teacher_feats['dist'], 1),
+        torch.log_softmax(student_feats['dist'], 1),
+        torch.softmax(teacher_feats['dist'], 1),
         reduction='batchmean')
     losses = distiller.loss_pairs(student_feats, teacher_feats, data['data_samples'])
     torch.testing.assert_close(losses['loss_kd_dist'], expected)
@@ -81,15 +82,22 @@ def test_conv_stem_student_uses_a_mean_of_patches_distillation_token():
     assert patches.shape == (2, 196, 192) and resolution == (14, 14)
     tokens = backbone(torch.randn(2, 3, 224, 224))[0]
     assert tokens.shape == (2, 198, 192)
-    with pytest.raises(ValueError, match=r'patch_size \(10\) must be a multiple of its stem_stride'):
+    with pytest.raises(
+            ValueError, match=r'patch_size \(10\) must be a multiple of its stem_stride'):
         ConvStemDistilledViT(arch='deit-tiny', patch_size=10, stem_stride=4)
 
 
 def test_conv_stem_student_scales_to_small_images():
     """28 x 28 grey images with stem stride 1 and patch size 7: a 4 x 4 grid of tokens."""
     arch = dict(embed_dims=64, num_layers=1, num_heads=2, feedforward_channels=128)
-    backbone = ConvStemDistilledViT(arch=arch, img_size=28, patch_size=7, stem_stride=1,
-                                    stem_channels=8, in_channels=1, out_type='raw')
+    backbone = ConvStemDistilledViT(
+        arch=arch,
+        img_size=28,
+        patch_size=7,
+        stem_stride=1,
+        stem_channels=8,
+        in_channels=1,
+        out_type='raw')
     backbone.init_weights()
     assert backbone.patch_embed.stem[0].stride == (1, 1)
     assert backbone.patch_embed.projection.kernel_size == (7, 7)

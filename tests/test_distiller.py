@@ -2,20 +2,10 @@ import copy
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 
 from vkd_mm.registry import MODELS
-from .conftest import TOY_VKD_CONFIG
-
-
-@pytest.fixture(scope='module')
-def vkd_cfg():
-    cfg = Config.fromfile(TOY_VKD_CONFIG)
-    model = copy.deepcopy(cfg.model)
-    model.data_preprocessor = cfg.data_preprocessor
-    return model
 
 
 def build(cfg, **overrides):
@@ -28,8 +18,9 @@ def build(cfg, **overrides):
 def toy_batch(batch_size=6, size=32):
     from mmpretrain.structures import DataSample
     return dict(
-        inputs=[torch.randint(0, 256, (3, size, size), dtype=torch.uint8)
-                for _ in range(batch_size)],
+        inputs=[
+            torch.randint(0, 256, (3, size, size), dtype=torch.uint8) for _ in range(batch_size)
+        ],
         data_samples=[DataSample().set_gt_label(i % 6) for i in range(batch_size)])
 
 
@@ -59,10 +50,8 @@ def test_train_step_updates_student_and_projector_not_teacher(vkd_cfg):
         'teacher weights or BN statistics changed'
     assert all(p.grad is None for p in model.teacher.parameters())
     assert not model.teacher.training
-    assert any(not torch.equal(student_before[k], v)
-               for k, v in model.student.state_dict().items())
-    assert any(not torch.equal(projector_before[k], v)
-               for k, v in model.pairs.state_dict().items())
+    assert any(not torch.equal(student_before[k], v) for k, v in model.student.state_dict().items())
+    assert any(not torch.equal(projector_before[k], v) for k, v in model.pairs.state_dict().items())
 
 
 def test_gradients_of_the_vkd_term_reach_the_student(vkd_cfg):
@@ -110,7 +99,8 @@ def test_wrong_teacher_checkpoint_reports_keys_readably(vkd_cfg, tmp_path):
 def test_unknown_layer_lists_the_nearest_module_names(vkd_cfg):
     cfg = copy.deepcopy(vkd_cfg)
     cfg.distill[0].student.path = 'backbone.layer5'
-    with pytest.raises(ValueError, match=r"student has no module 'backbone.layer5'.*backbone.layer"):
+    with pytest.raises(
+            ValueError, match=r"student has no module 'backbone.layer5'.*backbone.layer"):
         build(cfg)
 
 
@@ -157,39 +147,72 @@ def test_distils_an_mmdet_detector():
     def retinanet(width):
         return dict(
             type='RetinaNet',
-            data_preprocessor=dict(type='DetDataPreprocessor', mean=[0, 0, 0], std=[1, 1, 1],
-                                   bgr_to_rgb=True, pad_size_divisor=32),
-            backbone=dict(type='ResNet', depth=18, base_channels=width, out_indices=(1, 2, 3),
-                          norm_cfg=dict(type='BN'), init_cfg=None),
-            neck=dict(type='FPN', in_channels=[2 * width, 4 * width, 8 * width],
-                      out_channels=width, start_level=0, add_extra_convs='on_input',
-                      num_outs=3),
+            data_preprocessor=dict(
+                type='DetDataPreprocessor',
+                mean=[0, 0, 0],
+                std=[1, 1, 1],
+                bgr_to_rgb=True,
+                pad_size_divisor=32),
+            backbone=dict(
+                type='ResNet',
+                depth=18,
+                base_channels=width,
+                out_indices=(1, 2, 3),
+                norm_cfg=dict(type='BN'),
+                init_cfg=None),
+            neck=dict(
+                type='FPN',
+                in_channels=[2 * width, 4 * width, 8 * width],
+                out_channels=width,
+                start_level=0,
+                add_extra_convs='on_input',
+                num_outs=3),
             bbox_head=dict(
-                type='RetinaHead', num_classes=3, in_channels=width, stacked_convs=1,
+                type='RetinaHead',
+                num_classes=3,
+                in_channels=width,
+                stacked_convs=1,
                 feat_channels=width,
-                anchor_generator=dict(type='AnchorGenerator', octave_base_scale=4,
-                                      scales_per_octave=1, ratios=[1.0],
-                                      strides=[8, 16, 32]),
-                bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[0.0] * 4,
-                                target_stds=[1.0] * 4),
-                loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25,
-                              loss_weight=1.0),
+                anchor_generator=dict(
+                    type='AnchorGenerator',
+                    octave_base_scale=4,
+                    scales_per_octave=1,
+                    ratios=[1.0],
+                    strides=[8, 16, 32]),
+                bbox_coder=dict(
+                    type='DeltaXYWHBBoxCoder', target_means=[0.0] * 4, target_stds=[1.0] * 4),
+                loss_cls=dict(
+                    type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),
                 loss_bbox=dict(type='L1Loss', loss_weight=1.0)),
             train_cfg=dict(
-                assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.4,
-                              min_pos_iou=0, ignore_iof_thr=-1),
-                sampler=dict(type='PseudoSampler'), allowed_border=-1, pos_weight=-1,
+                assigner=dict(
+                    type='MaxIoUAssigner',
+                    pos_iou_thr=0.5,
+                    neg_iou_thr=0.4,
+                    min_pos_iou=0,
+                    ignore_iof_thr=-1),
+                sampler=dict(type='PseudoSampler'),
+                allowed_border=-1,
+                pos_weight=-1,
                 debug=False),
-            test_cfg=dict(nms_pre=100, min_bbox_size=0, score_thr=0.05,
-                          nms=dict(type='nms', iou_threshold=0.5), max_per_img=10))
+            test_cfg=dict(
+                nms_pre=100,
+                min_bbox_size=0,
+                score_thr=0.05,
+                nms=dict(type='nms', iou_threshold=0.5),
+                max_per_img=10))
 
     cfg = dict(
         type='VkDDistiller',
         student=retinanet(8),
         teacher=retinanet(16),
-        distill=[dict(name='p3', student=dict(path='neck', index=0, channels=8),
-                      teacher=dict(path='neck', index=0, channels=16),
-                      student_norm=dict(type='BatchStandardize'))])
+        distill=[
+            dict(
+                name='p3',
+                student=dict(path='neck', index=0, channels=8),
+                teacher=dict(path='neck', index=0, channels=16),
+                student_norm=dict(type='BatchStandardize'))
+        ])
     with DefaultScope.overwrite_default_scope('mmdet'):
         model = MODELS.build(cfg)
         batch = demo_mm_inputs(2, [[3, 64, 64], [3, 64, 64]], num_classes=3)

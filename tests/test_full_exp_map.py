@@ -25,8 +25,7 @@ def test_full_matrix_exp_of_a_thin_slice_is_the_sliced_exponential(in_channels, 
     upstream = torch.randn_like(expected)
     got = torch.autograd.grad((weight * upstream.float()).sum(),
                               projector.orthogonal_map.generator)[0]
-    want = torch.autograd.grad((expected * upstream).sum(),
-                               projector.orthogonal_map.generator)[0]
+    want = torch.autograd.grad((expected * upstream).sum(), projector.orthogonal_map.generator)[0]
     assert (got.double() - want).abs().max() < 1e-4 * want.abs().max()
 
 

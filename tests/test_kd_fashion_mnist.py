@@ -26,7 +26,8 @@ pytest.importorskip('mmpretrain')
 
 REAL_DATA = not missing_fashion_mnist_files(FASHION_MNIST_ROOT)
 needs_real_data = pytest.mark.skipif(
-    not REAL_DATA, reason=f'Fashion-MNIST is not installed in {FASHION_MNIST_ROOT} '
+    not REAL_DATA,
+    reason=f'Fashion-MNIST is not installed in {FASHION_MNIST_ROOT} '
     f'(`{FASHION_MNIST_APT}`)')
 CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs/fashion_mnist/*.py')))
 
@@ -52,10 +53,11 @@ def tiny_root(tmp_path):
 
 def build(**kwargs):
     from mmpretrain.registry import DATASETS
+
     import vkd_mm.hosts.mmpretrain  # noqa: F401  registers FashionMNISTIdx
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        return DATASETS.build(dict(type='FashionMNISTIdx', pipeline=[dict(type='PackInputs')],
-                                   **kwargs))
+        return DATASETS.build(
+            dict(type='FashionMNISTIdx', pipeline=[dict(type='PackInputs')], **kwargs))
 
 
 def test_read_idx_gzipped_and_plain(tiny_root):
@@ -95,6 +97,7 @@ def test_config_pipelines_on_the_files(tiny_root):
     """The base config's datasets and transforms run: the training crop and flip keep a
     1 x 28 x 28 image, and the validation loader takes the test split."""
     from mmpretrain.registry import DATASETS
+
     import vkd_mm.hosts.mmpretrain  # noqa: F401  registers FashionMNISTIdx
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/fashion_mnist/_base_/fashion-mnist_cls.py'))
     for loader, expected in ((cfg.train_dataloader, 12), (cfg.val_dataloader, 5)):
@@ -127,9 +130,9 @@ def test_config_loss_step(path):
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         from mmpretrain.registry import MODELS
         built = MODELS.build(model).train()
-        batch = dict(inputs=[torch.randint(0, 256, (1, 28, 28), dtype=torch.uint8)
-                             for _ in range(4)],
-                     data_samples=[DataSample().set_gt_label(i) for i in range(4)])
+        batch = dict(
+            inputs=[torch.randint(0, 256, (1, 28, 28), dtype=torch.uint8) for _ in range(4)],
+            data_samples=[DataSample().set_gt_label(i) for i in range(4)])
         losses = built(**built.data_preprocessor(batch, True), mode='loss')
     total = sum(v for k, v in losses.items() if k.startswith('loss'))
     assert torch.isfinite(total)
@@ -146,12 +149,18 @@ def test_benchmark_quick(tmp_path):
     baseline and V_kD rows for two iterations and prints the tables (about 3 minutes on 2
     loaded cores; the timeout is only a safety net). The DeiT-style ablation configs take a
     loss step in test_config_loss_step."""
-    rows = ['student', 'kd', 'fitnet', 'vkd', 'vkd-nonorm', 'vkd-linear', 'vkd-mlp', 'wkd-l',
-            'vkd-kd', 'deit', 'deit-vkd']
-    result = subprocess.run(
-        [sys.executable, 'benchmarks/kd_fashion_mnist.py', '--quick', '--rows', *rows,
-         '--work-dir', str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True,
-        timeout=900)
+    rows = [
+        'student', 'kd', 'fitnet', 'vkd', 'vkd-nonorm', 'vkd-linear', 'vkd-mlp', 'wkd-l', 'vkd-kd',
+        'deit', 'deit-vkd'
+    ]
+    result = subprocess.run([
+        sys.executable, 'benchmarks/kd_fashion_mnist.py', '--quick', '--rows', *rows, '--work-dir',
+        str(tmp_path)
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     for row in ('student alone', 'KD (Hinton', 'FitNet', 'V_kD (orthogonal', 'V_kD without',

@@ -7,8 +7,11 @@ from vkd_mm.models.distillers.labels import extract_labels
 
 
 def test_class_indices_from_gt_label_tensors_and_ints():
-    samples = [BaseDataElement(gt_label=torch.tensor([2])), BaseDataElement(gt_label=0),
-               BaseDataElement(gt_label=torch.tensor(4))]
+    samples = [
+        BaseDataElement(gt_label=torch.tensor([2])),
+        BaseDataElement(gt_label=0),
+        BaseDataElement(gt_label=torch.tensor(4))
+    ]
     labels = extract_labels(samples)
     assert labels.tolist() == [2, 0, 4]
 

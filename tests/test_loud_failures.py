@@ -8,7 +8,7 @@ from mmengine.optim import OptimWrapper
 
 from vkd_mm.models.normalizers import DegenerateStatisticsWarning
 from vkd_mm.utils import NotACheckpointError
-from .test_distiller import build, toy_batch, vkd_cfg  # noqa: F401  (fixture)
+from .test_distiller import build, toy_batch
 
 
 def poison_teacher(model):
@@ -65,8 +65,9 @@ def test_batch_of_one_under_batch_standardize_warns_with_the_pair(vkd_cfg):
     cfg.distill[0].teacher_norm = dict(type='BatchStandardize')
     model = build(cfg)
     data = model.data_preprocessor(toy_batch(batch_size=1), True)
-    with pytest.warns(DegenerateStatisticsWarning,
-                      match="distill pair 'pooled', teacher_norm: BatchStandardize got 1 token"):
+    with pytest.warns(
+            DegenerateStatisticsWarning,
+            match="distill pair 'pooled', teacher_norm: BatchStandardize got 1 token"):
         model(**data, mode='loss')
 
 
@@ -92,13 +93,16 @@ def test_a_truncated_checkpoint_is_named(vkd_cfg, tmp_path):
     (dict(distill='twice'), "two distill pairs are named 'pooled'"),
     (dict(distill='no channels'), "distill pair 'pooled': `student` needs `path` and `channels`"),
     (dict(distill='bad pool'), "pool must be one of"),
-    (dict(logit_distill=[dict(student=dict(path='head.fc', channels=6),
-                              teacher=dict(path='head.fc', channels=6))]),
-     "logit_distill pair 'logit0' needs a `loss`"),
-    (dict(logit_distill=[dict(student=dict(path='head.fc', channels=6),
-                              teacher=dict(path='head.fc', channels=6),
-                              loss=dict(type='KLDivergenceLoss'), weight=2)]),
-     r"logit_distill pair 'logit0' has unknown keys \['weight'\]"),
+    (dict(logit_distill=[
+        dict(student=dict(path='head.fc', channels=6), teacher=dict(path='head.fc', channels=6))
+    ]), "logit_distill pair 'logit0' needs a `loss`"),
+    (dict(logit_distill=[
+        dict(
+            student=dict(path='head.fc', channels=6),
+            teacher=dict(path='head.fc', channels=6),
+            loss=dict(type='KLDivergenceLoss'),
+            weight=2)
+    ]), r"logit_distill pair 'logit0' has unknown keys \['weight'\]"),
 ])
 def test_config_mistakes_are_named(vkd_cfg, change, message):
     """The distiller's remaining config errors, one test each."""

@@ -7,8 +7,8 @@ import torch
 
 from vkd_mm.models import OrthogonalProjector
 from vkd_mm.models.projectors.orthogonal_maps.thin_exp import thin_exp_factors
-from .orthogonal_reference import (assert_value_and_gradient_match_the_reference,
-                                   full_generator, orthonormality_error, reference_matrix_exp)
+from .orthogonal_reference import (assert_value_and_gradient_match_the_reference, full_generator,
+                                   orthonormality_error, reference_matrix_exp)
 
 
 @pytest.mark.parametrize('orthogonal_map', ['matrix_exp', 'matrix_exp_full'])
@@ -62,8 +62,7 @@ def test_thin_factors_pass_gradcheck_in_float64():
     def thin_columns(generator):
         upper = generator[:thin].triu(1)
         lower = generator[thin:]
-        first, second = thin_exp_factors(upper - upper.t(), lower.t() @ lower, stages=2,
-                                         degree=24)
+        first, second = thin_exp_factors(upper - upper.t(), lower.t() @ lower, stages=2, degree=24)
         return torch.cat([first, lower @ second])
 
     rank_one = torch.randn(size - thin, 1) @ torch.randn(1, thin)
@@ -119,8 +118,7 @@ def test_square_matrix_exp_gradient_is_accurate_at_any_gradient_scale(orthogonal
     upstream = torch.randn_like(expected) * upstream_scale
     got = torch.autograd.grad((projector.weight * upstream.float()).sum(),
                               projector.orthogonal_map.generator)[0]
-    want = torch.autograd.grad((expected * upstream).sum(),
-                               projector.orthogonal_map.generator)[0]
+    want = torch.autograd.grad((expected * upstream).sum(), projector.orthogonal_map.generator)[0]
     assert (got.double() - want).abs().max() < 1e-5 * want.abs().max()
 
 

@@ -34,12 +34,22 @@ def launch_nodes(config: str, work_dir: str, port: int, *extra: str) -> List[str
     """Both nodes at once; returns their logs (stdout + stderr), node 0 first."""
     processes = []
     for node_rank in (0, 1):
-        env = dict(os.environ, NNODES='2', NODE_RANK=str(node_rank), PORT=str(port),
-                   MASTER_ADDR='127.0.0.1', PYTHONPATH=REPO_ROOT,
-                   PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
-        processes.append(subprocess.Popen(
-            ['bash', 'tools/dist_train.sh', config, '1', '--work-dir', work_dir, *extra],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        env = dict(
+            os.environ,
+            NNODES='2',
+            NODE_RANK=str(node_rank),
+            PORT=str(port),
+            MASTER_ADDR='127.0.0.1',
+            PYTHONPATH=REPO_ROOT,
+            PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
+        processes.append(
+            subprocess.Popen(
+                ['bash', 'tools/dist_train.sh', config, '1', '--work-dir', work_dir, *extra],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True))
     logs = []
     try:
         for process in processes:
@@ -73,17 +83,25 @@ def test_two_node_training_validates_and_resumes(toy_data_root, tmp_path):
 def test_runner_type_selects_the_flexible_runner(toy_data_root, tmp_path):
     """tools/train.py builds the runner a config's ``runner_type`` names (as MMDetection's)."""
     config = write_config(tmp_path, toy_data_root, 1)
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', config, '--work-dir', str(tmp_path / 'work'),
-         '--cfg-options', 'runner_type=FlexibleRunner'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([
+        sys.executable, 'tools/train.py', config, '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options', 'runner_type=FlexibleRunner'
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
     assert 'accuracy/top1' in log
     assert osp.isfile(tmp_path / 'work' / 'epoch_1.pth')
     # and the runner really comes from runner_type: an unknown one is looked up and not found
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', config, '--work-dir', str(tmp_path / 'none'),
-         '--cfg-options', 'runner_type=NoSuchRunner'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([
+        sys.executable, 'tools/train.py', config, '--work-dir',
+        str(tmp_path / 'none'), '--cfg-options', 'runner_type=NoSuchRunner'
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     assert result.returncode != 0 and 'NoSuchRunner' in result.stderr

@@ -37,8 +37,8 @@ def test_whitening_gives_identity_covariance_when_well_conditioned():
     mixing = torch.randn(16, 16)
     x = torch.randn(4096, 16) @ mixing + 2.0
     y = BatchWhiten(shrinkage=0.0, eps=0.0)(x)
-    torch.testing.assert_close(channel_covariance(y), torch.eye(16, dtype=torch.float64),
-                               atol=1e-4, rtol=0)
+    torch.testing.assert_close(
+        channel_covariance(y), torch.eye(16, dtype=torch.float64), atol=1e-4, rtol=0)
 
 
 def test_whitening_is_finite_when_the_batch_is_smaller_than_the_width():

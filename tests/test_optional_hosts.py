@@ -18,12 +18,16 @@ HIDE_HOSTS = textwrap.dedent(f'''
 
 def run_without_hosts(body: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, '-c', HIDE_HOSTS + textwrap.dedent(body)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
 
 
 def run_fresh(body: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, '-c', textwrap.dedent(body)], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run([sys.executable, '-c', textwrap.dedent(body)],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
 
 
 def test_core_components_work_without_host_libraries():
@@ -146,7 +150,9 @@ def test_installed_hosts_register_their_components():
 
 def test_a_detection_install_without_mmagic_registers_vidt():
     """The common case: MMDetection (and MMPretrain) installed, MMagic's old pins not."""
-    result = subprocess.run([sys.executable, '-c', textwrap.dedent('''
+    result = subprocess.run([
+        sys.executable, '-c',
+        textwrap.dedent('''
         import sys
         sys.modules['mmagic'] = None
         import vkd_mm
@@ -155,7 +161,11 @@ def test_a_detection_install_without_mmagic_registers_vidt():
         from vkd_mm.hosts.mmpretrain import DeiTDistillHead
         assert MODELS.get('ViDT') is ViDT and MODELS.get('VkDBigGAN') is None
         print('detection ok')
-    ''')], capture_output=True, text=True, timeout=300)
+    ''')
+    ],
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr
     assert 'detection ok' in result.stdout
 

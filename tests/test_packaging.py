@@ -41,8 +41,11 @@ def _clean_env():
 
 def _repo_files(folder, suffixes):
     root = Path(REPO_ROOT)
-    return {path.relative_to(root).as_posix() for path in (root / folder).rglob('*')
-            if path.suffix in suffixes and '__pycache__' not in path.parts}
+    return {
+        path.relative_to(root).as_posix()
+        for path in (root / folder).rglob('*')
+        if path.suffix in suffixes and '__pycache__' not in path.parts
+    }
 
 
 @pytest.fixture(scope='module')
@@ -57,10 +60,15 @@ def wheel(tmp_path_factory):
         else:
             shutil.copyfile(path, source / name)
     out = tmp_path_factory.mktemp('wheel')
-    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-index',
-                    '--no-build-isolation', '--disable-pip-version-check', '-q',
-                    '-w', str(out), str(source)],
-                   check=True, env=_clean_env(), timeout=300)
+    subprocess.run([
+        sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-index', '--no-build-isolation',
+        '--disable-pip-version-check', '-q', '-w',
+        str(out),
+        str(source)
+    ],
+                   check=True,
+                   env=_clean_env(),
+                   timeout=300)
     wheels = list(out.glob('vkd_mm-*.whl'))
     assert len(wheels) == 1, wheels
     return wheels[0]
@@ -71,8 +79,9 @@ def test_wheel_carries_configs_tools_and_model_index(wheel):
         names = set(archive.namelist())
         index = archive.read('vkd_mm/.mim/model-index.yml').decode()
     shipped = {name[len('vkd_mm/.mim/'):] for name in names if name.startswith('vkd_mm/.mim/')}
-    expected = (_repo_files('configs', {'.py', '.yml', '.md'})
-                | _repo_files('tools', {'.py', '.sh'}) | {'model-index.yml'})
+    expected = (
+        _repo_files('configs', {'.py', '.yml', '.md'})
+        | _repo_files('tools', {'.py', '.sh'}) | {'model-index.yml'})
     assert expected - shipped == set(), 'missing from the wheel'
     assert not any('__pycache__' in name for name in shipped)
     assert index == Path(REPO_ROOT, 'model-index.yml').read_text()
@@ -94,8 +103,11 @@ def test_the_generator_checks_without_torch_or_the_vkd_mm_package():
               'except SystemExit as done:\n'
               '    code = done.code\n'
               'print(code, sorted({"torch", "mmengine", "vkd_mm"} & set(sys.modules)))\n')
-    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
-                            env=_clean_env(), timeout=120)
+    result = subprocess.run([sys.executable, '-c', script],
+                            capture_output=True,
+                            text=True,
+                            env=_clean_env(),
+                            timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.splitlines()[-1] == '0 []'
 
@@ -111,8 +123,8 @@ def test_model_index_lists_every_config_once():
             assert model['In Collection'] in collections
             assert (root / model['Config']).is_file(), model['Config']
             configs.append(model['Config'])
-    expected = sorted(path for path in _repo_files('configs', {'.py'})
-                      if '_base_' not in path.split('/'))
+    expected = sorted(
+        path for path in _repo_files('configs', {'.py'}) if '_base_' not in path.split('/'))
     assert sorted(configs) == expected
 
 
@@ -123,15 +135,17 @@ def _write_config(root, rel, header):
 
 
 def test_generator_turns_headers_into_results(tmp_path):
-    _write_config(tmp_path, 'configs/gan/vkd_biggan_1xb50_cifar100-10p-32x32.py',
-                  '# paper: Table 4, CIFAR-100 10 %, V_kD, FID 26.6\n'
-                  '# paper: Table 9, CIFAR-100 10 %, V_kD, precision figure unknown (not read)\n'
-                  '# paper: Table 9, CIFAR-100 10 %, V_kD, precision/recall: 0.71/0.65\n'
-                  '# differs: nothing known\n')
+    _write_config(
+        tmp_path, 'configs/gan/vkd_biggan_1xb50_cifar100-10p-32x32.py',
+        '# paper: Table 4, CIFAR-100 10 %, V_kD, FID 26.6\n'
+        '# paper: Table 9, CIFAR-100 10 %, V_kD, precision figure unknown (not read)\n'
+        '# paper: Table 9, CIFAR-100 10 %, V_kD, precision/recall: 0.71/0.65\n'
+        '# differs: nothing known\n')
     _write_config(tmp_path, 'configs/gan/biggan_1xb50_cifar10-10p-32x32.py', '# no table\n')
-    _write_config(tmp_path, 'configs/det/vkd_vidt_8xb2-50e_coco.py',
-                  '# paper: Table 2, Swin-nano, V_kD, AP 43.0 (40.4 without)\n'
-                  '# differs: nothing known\n')
+    _write_config(
+        tmp_path, 'configs/det/vkd_vidt_8xb2-50e_coco.py',
+        '# paper: Table 2, Swin-nano, V_kD, AP 43.0 (40.4 without)\n'
+        '# differs: nothing known\n')
     (tmp_path / 'configs/det/README.md').write_text('# det\n')
     files = make_metafiles.render(tmp_path)
     gan = yaml.safe_load(files[tmp_path / 'configs/gan/metafile.yml'])
@@ -139,24 +153,52 @@ def test_generator_turns_headers_into_results(tmp_path):
     index = yaml.safe_load(files[tmp_path / 'model-index.yml'])
 
     assert index == {'Import': ['configs/det/metafile.yml', 'configs/gan/metafile.yml']}
-    assert det['Collections'] == [{'Name': 'det', 'Paper': make_metafiles.PAPER,
-                                   'README': 'configs/det/README.md'}]
+    assert det['Collections'] == [{
+        'Name': 'det',
+        'Paper': make_metafiles.PAPER,
+        'README': 'configs/det/README.md'
+    }]
     assert det['Models'] == [{
-        'Name': 'vkd_vidt_8xb2-50e_coco', 'In Collection': 'det',
-        'Config': 'configs/det/vkd_vidt_8xb2-50e_coco.py',
-        'Metadata': {'Training Data': 'COCO', 'Epochs': 50, 'Batch Size': 16},
-        'Results': [{'Task': 'Object Detection', 'Dataset': 'COCO',
-                     'Metrics': {'box AP': 43.0}}],
-        'Weights': 'not released'}]
+        'Name':
+        'vkd_vidt_8xb2-50e_coco',
+        'In Collection':
+        'det',
+        'Config':
+        'configs/det/vkd_vidt_8xb2-50e_coco.py',
+        'Metadata': {
+            'Training Data': 'COCO',
+            'Epochs': 50,
+            'Batch Size': 16
+        },
+        'Results': [{
+            'Task': 'Object Detection',
+            'Dataset': 'COCO',
+            'Metrics': {
+                'box AP': 43.0
+            }
+        }],
+        'Weights':
+        'not released'
+    }]
     baseline, distilled = gan['Models']
     assert baseline['Metadata'] == {'Training Data': 'CIFAR-10', 'Batch Size': 50}
     assert 'Results' not in baseline
     # the first Table 9 row has no figure, so it gives no entry; Tables 4 and 9 cover CIFAR-10
     # and -100, so the data set comes from the name
-    assert distilled['Results'] == [
-        {'Task': 'Conditional GANs', 'Dataset': 'CIFAR-100', 'Metrics': {'FID': 26.6}},
-        {'Task': 'Conditional GANs', 'Dataset': 'CIFAR-100',
-         'Metrics': {'precision': 0.71, 'recall': 0.65}}]
+    assert distilled['Results'] == [{
+        'Task': 'Conditional GANs',
+        'Dataset': 'CIFAR-100',
+        'Metrics': {
+            'FID': 26.6
+        }
+    }, {
+        'Task': 'Conditional GANs',
+        'Dataset': 'CIFAR-100',
+        'Metrics': {
+            'precision': 0.71,
+            'recall': 0.65
+        }
+    }]
 
 
 @pytest.mark.parametrize('rel, header, error', [
@@ -179,8 +221,9 @@ def test_generator_rejects_two_configs_of_one_name(tmp_path):
         make_metafiles.render(tmp_path)
 
 
-@pytest.mark.skipif(importlib.util.find_spec('mim') is None,
-                    reason='openmim is not installed (pip install openmim)')
+@pytest.mark.skipif(
+    importlib.util.find_spec('mim') is None,
+    reason='openmim is not installed (pip install openmim)')
 def test_mim_trains_a_toy_config_from_the_installed_wheel(wheel, tmp_path):
     """A fresh virtual environment that sees this one's packages gets the wheel (no editable
     install, no PYTHONPATH); ``mim search`` lists the toy config, and run from a folder
@@ -194,20 +237,36 @@ def test_mim_trains_a_toy_config_from_the_installed_wheel(wheel, tmp_path):
     python = str(venv / 'bin' / 'python')
     env = _clean_env()
     # --ignore-installed: a vkd_mm of the outer environment must not stand in for the wheel
-    subprocess.run([python, '-m', 'pip', 'install', '--no-deps', '--no-index', '--ignore-installed',
-                    '-q', '--disable-pip-version-check', str(wheel)], check=True, env=env)
+    subprocess.run([
+        python, '-m', 'pip', 'install', '--no-deps', '--no-index', '--ignore-installed', '-q',
+        '--disable-pip-version-check',
+        str(wheel)
+    ],
+                   check=True,
+                   env=env)
     mim_root = site_packages / 'vkd_mm' / '.mim'
     search = subprocess.run([python, '-m', 'mim', 'search', 'vkd_mm', '--field', 'config'],
-                            env=env, capture_output=True, text=True, check=True)
+                            env=env,
+                            capture_output=True,
+                            text=True,
+                            check=True)
     assert f'config id: {Path(TOY_CONFIG).stem}\n' in search.stdout
     run_dir = tmp_path / 'run'
     run_dir.mkdir()
-    subprocess.run([python, str(mim_root / 'tools/make_toy_data.py'), '--train', '4',
-                    '--val', '2'], check=True, env=env, cwd=run_dir)
-    result = subprocess.run(
-        [python, '-m', 'mim', 'train', 'vkd_mm', TOY_CONFIG, '--work-dir', 'work',
-         '--cfg-options', 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'],
-        env=env, cwd=run_dir, capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [python, str(mim_root / 'tools/make_toy_data.py'), '--train', '4', '--val', '2'],
+        check=True,
+        env=env,
+        cwd=run_dir)
+    result = subprocess.run([
+        python, '-m', 'mim', 'train', 'vkd_mm', TOY_CONFIG, '--work-dir', 'work', '--cfg-options',
+        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'
+    ],
+                            env=env,
+                            cwd=run_dir,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert f'will use {osp.realpath(mim_root / TOY_CONFIG)}' in result.stdout
     assert (run_dir / 'work' / 'epoch_1.pth').is_file()

@@ -22,13 +22,12 @@ FAKE = torch.tensor([[0.5, 0.5], [0., 3.], [20., 20.], [1.2, 0.3]], dtype=torch.
 
 def test_radii_are_the_distance_to_the_kth_neighbour():
     # real r1..r5: r1-r2 1, r1-r3 2, r2-r3 sqrt 5, r4-r5 1, the pairs across far apart
-    torch.testing.assert_close(knn_radii(REAL, k=1), torch.tensor([1., 1., 2., 1., 1.],
-                                                                  dtype=torch.float64))
+    torch.testing.assert_close(
+        knn_radii(REAL, k=1), torch.tensor([1., 1., 2., 1., 1.], dtype=torch.float64))
     # second neighbour: r1 -> r3 (2), r2 -> r3 (sqrt 5), r3 -> r2 (sqrt 5), r4 -> r2 (9),
     # r5 -> r2 (sqrt 82)
     torch.testing.assert_close(
-        knn_radii(REAL, k=2),
-        torch.tensor([2., 5**0.5, 5**0.5, 9., 82**0.5], dtype=torch.float64))
+        knn_radii(REAL, k=2), torch.tensor([2., 5**0.5, 5**0.5, 9., 82**0.5], dtype=torch.float64))
 
 
 def test_prdc_matches_the_hand_worked_example():
@@ -79,8 +78,12 @@ def test_bad_inputs_name_the_problem():
 def test_metric_builds_from_the_mmagic_registry(tmp_path):
     inception = save_tiny_inception(str(tmp_path / 'inception.pt'))
     with DefaultScope.overwrite_default_scope('mmagic'):
-        metric = METRICS.build(dict(type='PrecisionRecallDensityCoverage', fake_nums=16,
-                                    inception_path=inception, prefix='PRDC-16'))
+        metric = METRICS.build(
+            dict(
+                type='PrecisionRecallDensityCoverage',
+                fake_nums=16,
+                inception_path=inception,
+                prefix='PRDC-16'))
     assert isinstance(metric, PrecisionRecallDensityCoverage) and metric.k == 5
     images = torch.randint(0, 256, (3, 3, 32, 32)).float()
     assert metric.forward_inception(images).shape == (3, 16)
@@ -92,7 +95,9 @@ def metric_with_cached_reals(tmp_path, state):
     with open(pkl, 'wb') as file:
         pickle.dump(state, file)
     metric = PrecisionRecallDensityCoverage(
-        fake_nums=4, k=1, inception_path=save_tiny_inception(str(tmp_path / 'inception.pt')),
+        fake_nums=4,
+        k=1,
+        inception_path=save_tiny_inception(str(tmp_path / 'inception.pt')),
         inception_pkl=pkl)
     module = nn.Module()
     module.data_preprocessor = DataPreprocessor()

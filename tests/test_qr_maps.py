@@ -18,8 +18,8 @@ def test_householder_and_cholesky_qr_give_the_same_q_for_the_same_parameter():
     torch.testing.assert_close(householder.weight, cholesky.weight, atol=1e-5, rtol=0)
     q, r = torch.linalg.qr(weight.double())
     assert (torch.diagonal(r) != 0).all()
-    torch.testing.assert_close(householder.weight.double(), q * r.diagonal().sign(), atol=1e-5,
-                               rtol=0)
+    torch.testing.assert_close(
+        householder.weight.double(), q * r.diagonal().sign(), atol=1e-5, rtol=0)
 
 
 @pytest.mark.parametrize('orthogonal_map', ['householder_qr', 'cholesky_qr'])

@@ -40,7 +40,8 @@ def test_unknown_path_lists_the_closest_modules():
     model.backbone = nn.Sequential()
     model.backbone.add_module('layer3', nn.Linear(2, 2))
     model.backbone.add_module('layer4', nn.Linear(2, 2))
-    with pytest.raises(ValueError, match=r"student has no module 'backbone.layr4'.*backbone.layer4"):
+    with pytest.raises(
+            ValueError, match=r"student has no module 'backbone.layr4'.*backbone.layer4"):
         FeatureRecorder(model, {'f': ('backbone.layr4', None)}, 'student')
 
 

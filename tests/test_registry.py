@@ -118,25 +118,32 @@ COMPONENTS = {
     ('MODELS', 'VkDDistiller'): (dict(
         student=dict(type=TinyNet, width=8),
         teacher=dict(type=TinyNet, width=16),
-        distill=[dict(student=dict(path='linear', channels=8),
-                      teacher=dict(path='linear', channels=16))]), _distils),
+        distill=[
+            dict(student=dict(path='linear', channels=8), teacher=dict(path='linear', channels=16))
+        ]), _distils),
     ('MODELS', 'TokenMatchingDistiller'): (dict(
         student=dict(type=TinyNet, width=8),
         teacher=dict(type=TinyNet, width=8),
-        distill=[dict(student=dict(path='linear', channels=8),
-                      teacher=dict(path='linear', channels=8), projector=None,
-                      teacher_norm=None, loss=dict(type='TokenMatchingLoss'))]),
-                                           _matches_tokens),
-    ('HOOKS', 'CosineLossWeightHook'): (dict(pairs=['0']), _runs_at(
-        'before_train', 'before_train_epoch', 'before_train_iter')),
-    ('HOOKS', 'ProjectorDiagnosticsHook'): (dict(interval=5), _runs_at(
-        'before_train_iter', 'after_train_iter', 'after_train')),
+        distill=[
+            dict(
+                student=dict(path='linear', channels=8),
+                teacher=dict(path='linear', channels=8),
+                projector=None,
+                teacher_norm=None,
+                loss=dict(type='TokenMatchingLoss'))
+        ]), _matches_tokens),
+    ('HOOKS', 'CosineLossWeightHook'):
+    (dict(pairs=['0']), _runs_at('before_train', 'before_train_epoch', 'before_train_iter')),
+    ('HOOKS', 'ProjectorDiagnosticsHook'):
+    (dict(interval=5), _runs_at('before_train_iter', 'after_train_iter', 'after_train')),
     ('HOOKS', 'TeacherEvalHook'): (dict(), _runs_at('before_train', 'after_val_epoch')),
-    ('HOOKS', 'ExactResumeHook'): (dict(), _runs_at(
-        'before_train', 'after_load_checkpoint', 'before_train_iter', 'before_save_checkpoint')),
-    ('HOOKS', 'AtomicCheckpointHook'): (dict(interval=2), _runs_at(
-        'before_train', 'after_train_iter', 'after_train_epoch', 'after_val_epoch',
-        'after_train')),
+    ('HOOKS', 'ExactResumeHook'): (dict(),
+                                   _runs_at('before_train', 'after_load_checkpoint',
+                                            'before_train_iter', 'before_save_checkpoint')),
+    ('HOOKS', 'AtomicCheckpointHook'): (dict(interval=2),
+                                        _runs_at('before_train', 'after_train_iter',
+                                                 'after_train_epoch', 'after_val_epoch',
+                                                 'after_train')),
     ('HOOKS', 'PreemptionHook'): (dict(), _runs_at('before_train', 'after_train_iter',
                                                    'after_train')),
     ('TRANSFORMS', 'CheckedLoadImageFromFile'): (dict(on_error='skip'), _skips_missing_images),
@@ -183,8 +190,11 @@ def test_the_list_is_every_registered_component():
 def test_import_vkd_mm_registers_every_listed_component():
     code = ('import json; from tests.test_registry import registered_components; '
             'print(json.dumps(sorted(registered_components())))')
-    result = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT, capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run([sys.executable, '-c', code],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            check=True)
     registered = {tuple(key) for key in json.loads(result.stdout.splitlines()[-1])}
     assert registered == set(COMPONENTS)
 
@@ -205,8 +215,8 @@ def test_component_builds_in_every_scope(scope, key):
 
 
 @pytest.mark.parametrize('scope', SCOPES)
-@pytest.mark.parametrize('key', [key for key in COMPONENTS if key not in BUILDABLE],
-                         ids=lambda key: key[1])
+@pytest.mark.parametrize(
+    'key', [key for key in COMPONENTS if key not in BUILDABLE], ids=lambda key: key[1])
 def test_unbuilt_component_resolves_in_every_scope(scope, key):
     registry, name = key
     with DefaultScope.overwrite_default_scope(scope):

@@ -26,8 +26,7 @@ from vkd_mm.hooks import PREEMPTED_EXIT_CODE
 from vkd_mm.utils import load_checkpoint_file
 from .conftest import REPO_ROOT
 from .test_resume import (EPOCH_BASED, KILL_AFTER, MAX_ITERS, environment, logged_scalars,
-                          max_difference, process_tree, run, tensors, train_command,
-                          write_config)
+                          max_difference, process_tree, run, tensors, train_command, write_config)
 
 # checkpoints at step 8 only: the checkpoint written on SIGTERM is the one resumed from
 LAST_ONLY = EPOCH_BASED + """
@@ -55,8 +54,12 @@ def run_with_fault(command: list, port: int, log_path: str,
     """Start the command, call ``fault`` with its process while it runs and wait for its end;
     its output (written to ``log_path``), once its exit code is checked to be 0."""
     with open(log_path, 'w') as log:  # the process keeps its own handle
-        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                   env=dict(environment(port), **env))
+        process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(environment(port), **env))
     try:
         fault(process)
         process.wait(600)
@@ -117,8 +120,12 @@ def test_killed_ranks_are_restarted_and_the_run_ends_as_the_uninterrupted_one(
         assert second != first  # rank 1 of the restarted group
         os.kill(second, signal.SIGKILL)
 
-    log = run_with_fault(train_command(config, work_dir, 2, 29652), 29652,
-                         str(tmp_path / 'log.txt'), kill_rank_1_twice, MAX_RESTARTS='2')
+    log = run_with_fault(
+        train_command(config, work_dir, 2, 29652),
+        29652,
+        str(tmp_path / 'log.txt'),
+        kill_rank_1_twice,
+        MAX_RESTARTS='2')
     assert log.count('(exitcode: -9) local_rank: 1') == 2, log[-4000:]  # torchrun saw both
     assert 'restart 1: no checkpoint yet, training from scratch' in log, log[-4000:]
     assert f'restart 2: resuming from {work_dir}/{KILL_AFTER}' in log, log[-4000:]
@@ -147,8 +154,10 @@ def slurm_stand_ins(folder) -> dict:
     for name, text in (('srun', FAKE_SRUN), ('scontrol', FAKE_SCONTROL)):
         (folder / name).write_text(text)
         (folder / name).chmod(0o755)
-    return dict(PATH=f'{folder}{os.pathsep}{environment(0)["PATH"]}', SLURM_JOB_ID='4242',
-                SCONTROL_LOG=str(folder / 'scontrol.log'))
+    return dict(
+        PATH=f'{folder}{os.pathsep}{environment(0)["PATH"]}',
+        SLURM_JOB_ID='4242',
+        SCONTROL_LOG=str(folder / 'scontrol.log'))
 
 
 def test_sigterm_saves_a_checkpoint_the_job_is_requeued_and_resumes_exactly(
@@ -175,9 +184,13 @@ def test_sigterm_saves_a_checkpoint_the_job_is_requeued_and_resumes_exactly(
     assert 1 <= step < MAX_ITERS and path == osp.join(work_dir, f'iter_{step}.pth')
     assert open(osp.join(work_dir, 'last_checkpoint')).read() == path
 
-    requeued = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
-                              timeout=600, env=dict(environment(29654), SLURM_RESTART_COUNT='1',
-                                                    **slurm))
+    requeued = subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(environment(29654), SLURM_RESTART_COUNT='1', **slurm))
     output = requeued.stdout + requeued.stderr
     assert requeued.returncode == 0, output[-4000:]
     assert f'restart 1: resuming from {path}' in output

@@ -62,13 +62,16 @@ def train_command(config: str, work_dir: str, processes: int, port: int) -> list
 
 
 def environment(port: int) -> dict:
-    return dict(os.environ, PORT=str(port), PYTHONPATH=REPO_ROOT,
-                PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
+    return dict(
+        os.environ,
+        PORT=str(port),
+        PYTHONPATH=REPO_ROOT,
+        PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
 
 
 def run(command: list, port: int) -> str:
-    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
-                            timeout=600, env=environment(port))
+    result = subprocess.run(
+        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, env=environment(port))
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
     return log
@@ -104,8 +107,12 @@ def kill_tree(pid: int) -> None:
 
 def run_and_kill(command: list, work_dir: str, port: int) -> None:
     """Start a run and SIGKILL all its processes once ``KILL_AFTER`` is complete."""
-    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=environment(port))
+    process = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=environment(port))
     marker = osp.join(work_dir, 'last_checkpoint')
     deadline = time.time() + 600
     try:
@@ -130,8 +137,10 @@ def logged_scalars(work_dir: str) -> dict:
         for line in open(path):
             record = json.loads(line)
             if 'loss' in record:
-                logged.setdefault(record['step'], []).append(
-                    {k: v for k, v in record.items() if k.startswith(('loss', 'lr', 'base_lr'))})
+                logged.setdefault(record['step'], []).append({
+                    k: v
+                    for k, v in record.items() if k.startswith(('loss', 'lr', 'base_lr'))
+                })
     return logged
 
 
@@ -153,8 +162,8 @@ def tensors(tree, prefix=''):
 
 def max_difference(reference: dict, other: dict) -> float:
     assert reference.keys() == other.keys()
-    return max((reference[k].double() - other[k].double()).abs().max().item()
-               for k in reference if reference[k].numel())
+    return max((reference[k].double() - other[k].double()).abs().max().item() for k in reference
+               if reference[k].numel())
 
 
 @pytest.mark.parametrize('schedule,processes,port', [
@@ -163,8 +172,8 @@ def max_difference(reference: dict, other: dict) -> float:
     pytest.param(EPOCH_BASED, 2, 29633, id='epoch-based-2-gloo-processes'),
     pytest.param(ITER_BASED, 2, 29634, id='iter-based-2-gloo-processes'),
 ])
-def test_sigkill_and_resume_equals_the_uninterrupted_run(schedule, processes, port,
-                                                         toy_data_root, tmp_path):
+def test_sigkill_and_resume_equals_the_uninterrupted_run(schedule, processes, port, toy_data_root,
+                                                         tmp_path):
     config = write_config(tmp_path, toy_data_root, schedule, processes)
     reference_dir, killed_dir = str(tmp_path / 'reference'), str(tmp_path / 'killed')
     run(train_command(config, reference_dir, processes, port), port)
@@ -175,8 +184,7 @@ def test_sigkill_and_resume_equals_the_uninterrupted_run(schedule, processes, po
     final = f'iter_{MAX_ITERS}.pth'
     reference = load_checkpoint_file(osp.join(reference_dir, final))
     resumed = load_checkpoint_file(osp.join(killed_dir, final))
-    assert max_difference(tensors(reference['state_dict']),
-                          tensors(resumed['state_dict'])) == 0
+    assert max_difference(tensors(reference['state_dict']), tensors(resumed['state_dict'])) == 0
     assert max_difference(tensors(reference['optimizer']), tensors(resumed['optimizer'])) == 0
     reference_log, resumed_log = logged_scalars(reference_dir), logged_scalars(killed_dir)
     assert sorted(reference_log) == list(range(1, MAX_ITERS + 1))

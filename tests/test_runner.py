@@ -44,8 +44,11 @@ def trained(toy_data_root, tmp_path_factory):
 
 
 def optimizer_state_tensors(state):
-    return {(pid, k): v for pid, s in state['state'].items() for k, v in s.items()
-            if isinstance(v, torch.Tensor)}
+    return {
+        (pid, k): v
+        for pid, s in state['state'].items()
+        for k, v in s.items() if isinstance(v, torch.Tensor)
+    }
 
 
 def test_resume_restores_projector_and_optimizer_exactly(trained, toy_data_root):
@@ -78,13 +81,18 @@ def test_resume_through_the_train_tool(trained, toy_data_root, tmp_path):
     _, work_dir = trained
     run_dir = tmp_path / 'run'
     shutil.copytree(work_dir, run_dir, ignore=shutil.ignore_patterns('2*'))
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', TOY_VKD_CONFIG, '--work-dir', str(run_dir),
-         '--resume', str(run_dir / 'epoch_2.pth'), '--cfg-options',
-         f'train_dataloader.dataset.data_root={toy_data_root}',
-         f'val_dataloader.dataset.data_root={toy_data_root}', 'train_cfg.max_epochs=3',
-         'train_cfg.val_interval=3', 'train_dataloader.batch_size=16'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([
+        sys.executable, 'tools/train.py', TOY_VKD_CONFIG, '--work-dir',
+        str(run_dir), '--resume',
+        str(run_dir / 'epoch_2.pth'), '--cfg-options',
+        f'train_dataloader.dataset.data_root={toy_data_root}',
+        f'val_dataloader.dataset.data_root={toy_data_root}', 'train_cfg.max_epochs=3',
+        'train_cfg.val_interval=3', 'train_dataloader.batch_size=16'
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'resumed epoch: 2' in result.stdout + result.stderr
     assert osp.isfile(run_dir / 'epoch_3.pth')
@@ -94,8 +102,12 @@ def test_exported_student_loads_strictly_into_the_stock_model(trained, tmp_path)
     runner, work_dir = trained
     out = str(tmp_path / 'student.pth')
     result = subprocess.run(
-        [sys.executable, 'tools/export_student.py', osp.join(work_dir, 'epoch_2.pth'), out],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+        [sys.executable, 'tools/export_student.py',
+         osp.join(work_dir, 'epoch_2.pth'), out],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
 
     student_cfg = Config.fromfile(TOY_STUDENT_CONFIG)
@@ -122,14 +134,21 @@ def test_export_rejects_a_plain_checkpoint():
 def test_test_tool_reports_top1_of_the_exported_student(trained, toy_data_root, tmp_path):
     _, work_dir = trained
     out = str(tmp_path / 'student.pth')
-    subprocess.run([sys.executable, 'tools/export_student.py',
-                    osp.join(work_dir, 'epoch_2.pth'), out], cwd=REPO_ROOT, check=True,
-                   capture_output=True)
-    result = subprocess.run(
-        [sys.executable, 'tools/test.py', TOY_STUDENT_CONFIG, out, '--work-dir',
-         str(tmp_path / 'test'), '--cfg-options',
-         f'test_dataloader.dataset.data_root={toy_data_root}'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [sys.executable, 'tools/export_student.py',
+         osp.join(work_dir, 'epoch_2.pth'), out],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True)
+    result = subprocess.run([
+        sys.executable, 'tools/test.py', TOY_STUDENT_CONFIG, out, '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options',
+        f'test_dataloader.dataset.data_root={toy_data_root}'
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'accuracy/top1' in result.stdout + result.stderr
 
@@ -148,15 +167,22 @@ def test_diagnostics_hook_logs_projector_statistics(trained):
 
 def test_two_process_gloo_training(toy_data_root, tmp_path):
     """tools/dist_train.sh with 2 CPU processes (torchrun, gloo, MMDistributedDataParallel)."""
-    env = dict(os.environ, PORT='29611',
-               PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
-    result = subprocess.run(
-        ['bash', 'tools/dist_train.sh', TOY_VKD_CONFIG, '2', '--work-dir', str(tmp_path),
-         '--cfg-options', f'train_dataloader.dataset.data_root={toy_data_root}',
-         f'val_dataloader.dataset.data_root={toy_data_root}', 'train_cfg.max_epochs=1',
-         'train_cfg.val_interval=1', 'train_dataloader.batch_size=8',
-         'default_hooks.logger.interval=1'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, env=env)
+    env = dict(
+        os.environ,
+        PORT='29611',
+        PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
+    result = subprocess.run([
+        'bash', 'tools/dist_train.sh', TOY_VKD_CONFIG, '2', '--work-dir',
+        str(tmp_path), '--cfg-options', f'train_dataloader.dataset.data_root={toy_data_root}',
+        f'val_dataloader.dataset.data_root={toy_data_root}', 'train_cfg.max_epochs=1',
+        'train_cfg.val_interval=1', 'train_dataloader.batch_size=8',
+        'default_hooks.logger.interval=1'
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=600,
+                            env=env)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
     assert 'Distributed launcher: pytorch' in log and 'Distributed training: True' in log

@@ -11,7 +11,7 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import load_checkpoint
 from torch import nn
 
-from vkd_mm.utils import (CheckpointNotTrustedError, load_checkpoint_file, load_checkpoint_checked,
+from vkd_mm.utils import (CheckpointNotTrustedError, load_checkpoint_checked, load_checkpoint_file,
                           use_checkpoint_policy)
 from .conftest import REPO_ROOT, TOY_STUDENT_CONFIG
 
@@ -63,11 +63,15 @@ def test_the_opt_in_trusts_the_file(malicious):
 
 def test_the_test_tool_refuses_it(malicious, toy_data_root, tmp_path):
     path, marker = malicious
-    result = subprocess.run(
-        [sys.executable, 'tools/test.py', TOY_STUDENT_CONFIG, path, '--work-dir',
-         str(tmp_path / 'test'), '--cfg-options',
-         f'test_dataloader.dataset.data_root={toy_data_root}'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([
+        sys.executable, 'tools/test.py', TOY_STUDENT_CONFIG, path, '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options',
+        f'test_dataloader.dataset.data_root={toy_data_root}'
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode != 0
     assert 'CheckpointNotTrustedError' in result.stderr and path in result.stderr
     assert not osp.exists(marker)
@@ -83,8 +87,12 @@ def test_what_mmengine_writes_loads_safely(tmp_path):
     hub.update_info('epoch_array', np.arange(4, dtype=np.int32))
     path = str(tmp_path / 'mmengine_like.pth')
     meta = dict(seed=np.int64(3), scale=np.float32(0.5), flags=np.zeros(2, dtype=bool))
-    torch.save({'meta': meta, 'state_dict': nn.Linear(2, 2).state_dict(),
-                'message_hub': hub.state_dict()}, path)
+    torch.save(
+        {
+            'meta': meta,
+            'state_dict': nn.Linear(2, 2).state_dict(),
+            'message_hub': hub.state_dict()
+        }, path)
     with pytest.raises(Exception, match='weights_only'):
         torch.load(path)  # torch's own default refuses it
     checkpoint = load_checkpoint_file(path)
@@ -101,6 +109,7 @@ def test_only_history_buffer_methods_resolve_through_getattr(tmp_path):
     statistics methods of HistoryBuffer is refused."""
 
     class Sneaky:
+
         def __reduce__(self):
             return getattr, (HistoryBuffer, '__init__')
 
@@ -113,6 +122,9 @@ def test_only_history_buffer_methods_resolve_through_getattr(tmp_path):
 def test_importing_vkd_mm_changes_no_loader():
     code = ('import vkd_mm; from mmengine.runner.checkpoint import CheckpointLoader; '
             'print(CheckpointLoader._get_checkpoint_loader("a.pth").__module__)')
-    result = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run([sys.executable, '-c', code],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.stdout.strip() == 'mmengine.runner.checkpoint', result.stderr[-2000:]

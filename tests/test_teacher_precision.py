@@ -13,7 +13,7 @@ from mmengine.runner import Runner
 from vkd_mm.models.teacher import teacher_precision
 from vkd_mm.registry import MODELS
 from .conftest import TOY_VKD_CONFIG
-from .test_distiller import clone_state, toy_batch, vkd_cfg  # noqa: F401  (fixture)
+from .test_distiller import clone_state, toy_batch
 from .test_runner import toy_cfg
 
 REDUCED = ('bf16', 'fp16')
@@ -61,8 +61,8 @@ def test_loss_is_close_to_the_fp32_teachers_and_student_gradients_are_finite(
         loss = model(**batch, mode='loss')['loss_vkd_pooled']
         loss.backward()
         losses[dtype] = loss.item()
-        grads[dtype] = torch.cat([p.grad.flatten() for p in model.student.parameters()
-                                  if p.grad is not None])
+        grads[dtype] = torch.cat(
+            [p.grad.flatten() for p in model.student.parameters() if p.grad is not None])
         assert all(p.grad is None for p in model.teacher.parameters())
     assert math.isclose(losses[teacher_dtype], losses['fp32'], rel_tol=1e-2)
     assert torch.isfinite(grads[teacher_dtype]).all() and grads[teacher_dtype].abs().sum() > 0
@@ -96,8 +96,10 @@ def test_fp32_keeps_the_teacher_in_fp32_under_the_students_autocast(vkd_cfg, bat
 
 def test_config_builds_through_the_registry_and_names_bad_values(vkd_cfg):
     assert build(vkd_cfg, 'bf16').teacher_dtype == 'bf16'
-    with pytest.raises(ValueError, match=r"teacher_dtype must be None or one of \['bf16', "
-                       r"'fp16', 'fp32'\], got 'int8'"):
+    with pytest.raises(
+            ValueError,
+            match=r"teacher_dtype must be None or one of \['bf16', "
+            r"'fp16', 'fp32'\], got 'int8'"):
         build(vkd_cfg, 'int8')
 
 

@@ -101,8 +101,8 @@ def test_identical_student_and_teacher_give_zero_and_finite_gradients(distiller)
     for name in GROUPS:
         assert losses[f'tm_{name}'].item() < 1e-4, name
     losses['loss_tm'].backward()
-    assert all(torch.isfinite(p.grad).all() for p in twin.student.parameters()
-               if p.grad is not None)
+    assert all(
+        torch.isfinite(p.grad).all() for p in twin.student.parameters() if p.grad is not None)
 
 
 def test_zero_sum_gives_a_zero_gradient(distiller):

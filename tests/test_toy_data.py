@@ -53,26 +53,34 @@ def test_toy_coco_scores_through_mmdet_coco_dataset_and_metric(toy_coco_root):
     from mmdet.evaluation import CocoMetric
     with DefaultScope.overwrite_default_scope('mmdet'):
         dataset = CocoDataset(
-            data_root=toy_coco_root, ann_file='annotations/instances_val.json',
-            data_prefix=dict(img='val/'), metainfo=dict(classes=TOY_COCO_CLASSES),
-            test_mode=True, pipeline=[])
-        metric = CocoMetric(ann_file=osp.join(toy_coco_root, 'annotations/instances_val.json'),
-                            metric='bbox')
+            data_root=toy_coco_root,
+            ann_file='annotations/instances_val.json',
+            data_prefix=dict(img='val/'),
+            metainfo=dict(classes=TOY_COCO_CLASSES),
+            test_mode=True,
+            pipeline=[])
+        metric = CocoMetric(
+            ann_file=osp.join(toy_coco_root, 'annotations/instances_val.json'), metric='bbox')
         metric.dataset_meta = dataset.metainfo
         for index in range(len(dataset)):
             info = dataset.get_data_info(index)
             boxes = torch.tensor([inst['bbox'] for inst in info['instances']])
             labels = torch.tensor([inst['bbox_label'] for inst in info['instances']])
-            metric.process({}, [dict(img_id=info['img_id'], ori_shape=(128, 128),
-                                     pred_instances=dict(bboxes=boxes, labels=labels,
-                                                         scores=torch.ones(len(labels))))])
+            metric.process({}, [
+                dict(
+                    img_id=info['img_id'],
+                    ori_shape=(128, 128),
+                    pred_instances=dict(
+                        bboxes=boxes, labels=labels, scores=torch.ones(len(labels))))
+            ])
         results = metric.evaluate(len(dataset))
     assert results['coco/bbox_mAP'] == pytest.approx(1.0)
 
 
-@pytest.mark.skipif(bool(missing_fashion_mnist_files()),
-                    reason=f'Fashion-MNIST is not installed in {FASHION_MNIST_ROOT} '
-                    f'(`{FASHION_MNIST_APT}`)')
+@pytest.mark.skipif(
+    bool(missing_fashion_mnist_files()),
+    reason=f'Fashion-MNIST is not installed in {FASHION_MNIST_ROOT} '
+    f'(`{FASHION_MNIST_APT}`)')
 def test_fashion_mnist_scenes_read_by_coco_dataset(tmp_path):
     """Real Fashion-MNIST items composed into COCO scenes: deterministic from the seed, several
     items of varied size per scene, every box inside the image, read by CocoDataset."""
@@ -86,8 +94,9 @@ def test_fashion_mnist_scenes_read_by_coco_dataset(tmp_path):
             coco = json.load(f)
         with open(osp.join(again, 'annotations', f'instances_{split}.json')) as f:
             assert json.load(f) == coco
-        assert np.array_equal(cv2.imread(osp.join(root, split, '00001.png')),
-                              cv2.imread(osp.join(again, split, '00001.png')))
+        assert np.array_equal(
+            cv2.imread(osp.join(root, split, '00001.png')),
+            cv2.imread(osp.join(again, split, '00001.png')))
         assert [c['name'] for c in coco['categories']] == list(FASHION_COCO_CLASSES)
         per_image = np.bincount([a['image_id'] for a in coco['annotations']])
         assert len(coco['images']) == splits[split] and per_image.max() >= 2
@@ -98,10 +107,13 @@ def test_fashion_mnist_scenes_read_by_coco_dataset(tmp_path):
             assert w > 2 and h > 2 and x >= 0 and y >= 0 and x + w <= 128 and y + h <= 128
     with DefaultScope.overwrite_default_scope('mmdet'):
         dataset = CocoDataset(
-            data_root=root, ann_file='annotations/instances_val.json',
-            data_prefix=dict(img='val/'), metainfo=dict(classes=FASHION_COCO_CLASSES),
-            test_mode=True, pipeline=[dict(type='LoadImageFromFile'),
-                                      dict(type='LoadAnnotations', with_bbox=True)])
+            data_root=root,
+            ann_file='annotations/instances_val.json',
+            data_prefix=dict(img='val/'),
+            metainfo=dict(classes=FASHION_COCO_CLASSES),
+            test_mode=True,
+            pipeline=[dict(type='LoadImageFromFile'),
+                      dict(type='LoadAnnotations', with_bbox=True)])
         assert len(dataset) == 6
         sample = dataset[0]
         assert sample['img'].shape == (128, 128, 3) and len(sample['gt_bboxes']) >= 1

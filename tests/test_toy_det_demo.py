@@ -12,8 +12,8 @@ import torch
 TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools')
 sys.path.insert(0, TOOLS)
 
-import toy_det_demo  # noqa: E402
-import toy_det_figures  # noqa: E402
+import toy_det_demo
+import toy_det_figures
 
 
 def test_progress_reads_training_and_test_lines(tmp_path):
@@ -31,8 +31,8 @@ def test_progress_reads_training_and_test_lines(tmp_path):
 
 
 def test_table_prints_mean_and_spread(capsys):
-    args = type('Args', (), dict(seeds=[0, 1], source='shapes', val_images=200, epochs=3,
-                                 teacher_epochs=12))
+    args = type('Args', (),
+                dict(seeds=[0, 1], source='shapes', val_images=200, epochs=3, teacher_epochs=12))
     toy_det_demo.print_table([('teacher', [0.4]), ('student', [0.2, 0.3])], args)
     out = capsys.readouterr().out
     assert '| teacher | 0.400 | | 0.400 | 0.000 |' in out
@@ -58,22 +58,36 @@ def detection_outputs(tmp_path):
         path = str(tmp_path / f'{image_id}.png')
         cv2.imwrite(path, np.full((64, 64, 3), 80, np.uint8))
         images.append(dict(id=image_id, file_name=f'{image_id}.png', width=64, height=64))
-        annotations.append(dict(id=image_id, image_id=image_id, category_id=1,
-                                bbox=[10, 10, 20, 20], area=400, iscrowd=0))
+        annotations.append(
+            dict(
+                id=image_id,
+                image_id=image_id,
+                category_id=1,
+                bbox=[10, 10, 20, 20],
+                area=400,
+                iscrowd=0))
         for kind, score in (('student', 0.2), ('vkd', 0.9)):
-            dumps[kind].append(dict(img_id=image_id, img_path=path, pred_instances=dict(
-                bboxes=torch.tensor([[12.0, 11.0, 30.0, 32.0]]), scores=torch.tensor([score]),
-                labels=torch.tensor([0]))))
+            dumps[kind].append(
+                dict(
+                    img_id=image_id,
+                    img_path=path,
+                    pred_instances=dict(
+                        bboxes=torch.tensor([[12.0, 11.0, 30.0, 32.0]]),
+                        scores=torch.tensor([score]),
+                        labels=torch.tensor([0]))))
     coco = tmp_path / 'instances_val.json'
-    coco.write_text(json.dumps(dict(images=images, annotations=annotations,
-                                    categories=[dict(id=1, name='circle')])))
+    coco.write_text(
+        json.dumps(
+            dict(images=images, annotations=annotations, categories=[dict(id=1, name='circle')])))
     files = {}
     for kind, samples in dumps.items():
         files[kind] = str(tmp_path / f'{kind}.pkl')
         with open(files[kind], 'wb') as file:
             pickle.dump(samples, file)
-        records = [dict(iter=i, loss=3.0 - i / 10, loss_cls=1.0 - i / 20, loss_bbox=1.0,
-                        loss_iou=0.5) for i in range(1, 4)]
+        records = [
+            dict(iter=i, loss=3.0 - i / 10, loss_cls=1.0 - i / 20, loss_bbox=1.0, loss_iou=0.5)
+            for i in range(1, 4)
+        ]
         if kind == 'vkd':
             for record in records:
                 record.update(loss_vkd_neck=1.2, loss_vkd_body=0.4)
@@ -107,8 +121,13 @@ def test_prediction_figure_draws_ground_truth_and_boxes_above_the_threshold(
     """Left column the student (score 0.2), right the distilled one (0.9), threshold 0.3: ground
     truth (lime) in both, a prediction box (red) only on the right."""
     out = str(tmp_path / 'predictions.png')
-    toy_det_figures.plot_predictions(detection_outputs['student'], detection_outputs['vkd'],
-                                     detection_outputs['coco'], out, seed=0, score_thr=0.3)
+    toy_det_figures.plot_predictions(
+        detection_outputs['student'],
+        detection_outputs['vkd'],
+        detection_outputs['coco'],
+        out,
+        seed=0,
+        score_thr=0.3)
     image = cv2.imread(out)
     left, right = np.array_split(image, 2, axis=1)
     assert pixels_near(left, LIME) > 0 and pixels_near(right, LIME) > 0
@@ -119,8 +138,9 @@ def test_curve_figure_draws_both_runs_and_every_vkd_term(detection_outputs, tmp_
     """Three loss panels with a line per run, then one panel with a line per V_kD term."""
     out = str(tmp_path / 'curves.png')
     toy_det_figures.plot_training_curves(
-        dict(student=detection_outputs['student_scalars'],
-             vkd=detection_outputs['vkd_scalars']), out, seed=0)
+        dict(student=detection_outputs['student_scalars'], vkd=detection_outputs['vkd_scalars']),
+        out,
+        seed=0)
     image = cv2.imread(out)
     panels = np.array_split(image, 4, axis=1)
     for panel in panels:

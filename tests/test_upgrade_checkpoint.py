@@ -11,14 +11,18 @@ from mmengine.registry import DefaultScope
 from vkd_mm.registry import MODELS
 from .conftest import REPO_ROOT
 from .gan_stand_ins import with_tiny_teacher
-from .test_distiller import build, vkd_cfg  # noqa: F401  the toy distiller's config
+from .test_distiller import build
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'upgrade_checkpoint.py')
 WHITEN_C10 = osp.join(REPO_ROOT,
                       'configs/biggan/vkd-whiten-diffaug-biggan_1xb50_cifar10-10p-32x32.py')
 # the distiller's pair components before each pair was one module
-OLD_PAIR_CONTAINERS = {'projector': 'projectors', 'teacher_norm': 'teacher_norms',
-                       'student_norm': 'student_norms', 'loss': 'distill_losses'}
+OLD_PAIR_CONTAINERS = {
+    'projector': 'projectors',
+    'teacher_norm': 'teacher_norms',
+    'student_norm': 'student_norms',
+    'loss': 'distill_losses'
+}
 
 
 def old_distiller_key(key: str) -> str:
@@ -38,8 +42,10 @@ def old_gan_key(key: str) -> str:
 def upgrade(tmp_path, checkpoint) -> dict:
     source, target = str(tmp_path / 'old.pth'), str(tmp_path / 'new.pth')
     torch.save(checkpoint, source)
-    result = subprocess.run([sys.executable, TOOL, source, target], capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run([sys.executable, TOOL, source, target],
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr
     return torch.load(target, weights_only=True), result.stdout
 
@@ -56,8 +62,9 @@ def test_a_distiller_checkpoint_of_per_component_containers_loads(vkd_cfg, tmp_p
     old = {old_distiller_key(key): value for key, value in expected.items()}
     assert any(key.startswith('projectors.pooled.') for key in old)
     ema = {'module.' + key: value for key, value in old.items()}
-    upgraded, report = upgrade(tmp_path, dict(meta=dict(epoch=3), state_dict=old,
-                                              ema_state_dict=dict(ema, steps=torch.tensor(7))))
+    upgraded, report = upgrade(
+        tmp_path,
+        dict(meta=dict(epoch=3), state_dict=old, ema_state_dict=dict(ema, steps=torch.tensor(7))))
     renamed = sum(key != old_distiller_key(key) for key in expected)
     assert renamed > 0 and f'renamed {2 * renamed} keys' in report
     assert upgraded['meta'] == dict(epoch=3)
@@ -98,7 +105,10 @@ def test_a_current_checkpoint_is_copied_unchanged(vkd_cfg, tmp_path):  # noqa: F
 def test_a_file_that_is_no_checkpoint_dict_is_refused(tmp_path, content):
     source = str(tmp_path / 'tensor.pth')
     torch.save(content, source)
-    result = subprocess.run([sys.executable, TOOL, source, str(tmp_path / 'out.pth')],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, TOOL, source, str(tmp_path / 'out.pth')],
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert result.returncode != 0
     assert 'not a checkpoint dict or a state dict' in result.stderr

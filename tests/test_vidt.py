@@ -13,8 +13,10 @@ from vkd_mm.hosts.mmdet import ViDTSwin
 from .conftest import REPO_ROOT
 
 pytestmark = pytest.mark.usefixtures('mmdet_scope')
-VIDT_CONFIGS = {arch: osp.join(REPO_ROOT, f'configs/vidt/vidt_swin-{arch}_8xb2-50e_coco.py')
-                for arch in ('nano', 'tiny', 'small', 'base')}
+VIDT_CONFIGS = {
+    arch: osp.join(REPO_ROOT, f'configs/vidt/vidt_swin-{arch}_8xb2-50e_coco.py')
+    for arch in ('nano', 'tiny', 'small', 'base')
+}
 TOY_VIDT = osp.join(REPO_ROOT, 'configs/toy/vidt_swin-nano_toy-coco.py')
 
 
@@ -39,12 +41,15 @@ def detection_batch(shapes, batch_shape, num_classes=80):
     inputs = torch.randn(len(shapes), 3, height, width)
     samples = []
     for img_h, img_w in shapes:
-        sample = DetDataSample(metainfo=dict(
-            img_shape=(img_h, img_w), batch_input_shape=batch_shape, ori_shape=(img_h, img_w),
-            scale_factor=(1., 1.)))
+        sample = DetDataSample(
+            metainfo=dict(
+                img_shape=(img_h, img_w),
+                batch_input_shape=batch_shape,
+                ori_shape=(img_h, img_w),
+                scale_factor=(1., 1.)))
         sample.gt_instances = InstanceData(
-            bboxes=torch.tensor([[4., 6., img_w / 2, img_h / 2], [img_w / 3, img_h / 4,
-                                                                 img_w - 2., img_h - 3.]]),
+            bboxes=torch.tensor([[4., 6., img_w / 2, img_h / 2],
+                                 [img_w / 3, img_h / 4, img_w - 2., img_h - 3.]]),
             labels=torch.tensor([0, num_classes - 1]))
         samples.append(sample)
     return inputs, samples
@@ -142,14 +147,16 @@ def test_pretrained_swin_weights_load_by_name(tmp_path):
     """An ImageNet Swin checkpoint (``model`` key, classifier head, the official unused norms)
     fills the body; the [DET] parts it lacks are reported."""
     source = ViDTSwin('nano', num_det_tokens=4)
-    state = {k: v for k, v in source.state_dict().items()
-             if not k.startswith(('det_', 'layers.3.downsample')) and 'det_pos_linear' not in k}
+    state = {
+        k: v
+        for k, v in source.state_dict().items()
+        if not k.startswith(('det_', 'layers.3.downsample')) and 'det_pos_linear' not in k
+    }
     state.update({'head.weight': torch.zeros(1000, 384), 'norm.weight': torch.ones(384)})
     path = str(tmp_path / 'swin_nano.pth')
     torch.save({'model': state}, path)
 
-    backbone = ViDTSwin('nano', num_det_tokens=4,
-                        init_cfg=dict(type='Pretrained', checkpoint=path))
+    backbone = ViDTSwin('nano', num_det_tokens=4, init_cfg=dict(type='Pretrained', checkpoint=path))
     missing = backbone.load_pretrained(path)
     assert 'det_token' in missing and 'layers.0.blocks.0.det_pos_linear.weight' in missing
     torch.testing.assert_close(backbone.layers[2].blocks[3].attn.qkv.weight,

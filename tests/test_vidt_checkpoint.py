@@ -30,33 +30,55 @@ def official_nano_tree():
     """Key -> shape of the official ViDT Swin-nano detector (100 [DET] tokens, 91 classes,
     aux loss, box refinement) outside the backbone, as `methods/vidt/detector.py` and
     `deformable_transformer.py` build it."""
-    tree = {'transformer.level_embed': (4, 256),
-            'transformer.reference_points.weight': (2, 256),
-            'transformer.reference_points.bias': (2, )}
+    tree = {
+        'transformer.level_embed': (4, 256),
+        'transformer.reference_points.weight': (2, 256),
+        'transformer.reference_points.bias': (2, )
+    }
     for i, channels in enumerate((96, 192, 384, 256)):
-        tree.update({f'input_proj.{i}.0.weight': (256, channels, 1, 1),
-                     f'input_proj.{i}.0.bias': (256, ), f'input_proj.{i}.1.weight': (256, ),
-                     f'input_proj.{i}.1.bias': (256, )})
+        tree.update({
+            f'input_proj.{i}.0.weight': (256, channels, 1, 1),
+            f'input_proj.{i}.0.bias': (256, ),
+            f'input_proj.{i}.1.weight': (256, ),
+            f'input_proj.{i}.1.bias': (256, )
+        })
     for name, channels in (('tgt_proj', 384), ('query_pos_proj', 256)):
-        tree.update({f'{name}.0.weight': (256, channels, 1, 1), f'{name}.0.bias': (256, ),
-                     f'{name}.1.weight': (256, ), f'{name}.1.bias': (256, )})
-    layer = {'cross_attn.sampling_offsets.weight': (256, 256),
-             'cross_attn.sampling_offsets.bias': (256, ),
-             'cross_attn.attention_weights.weight': (128, 256),
-             'cross_attn.attention_weights.bias': (128, ),
-             'cross_attn.value_proj.weight': (256, 256), 'cross_attn.value_proj.bias': (256, ),
-             'cross_attn.output_proj.weight': (256, 256), 'cross_attn.output_proj.bias': (256, ),
-             'self_attn.in_proj_weight': (768, 256), 'self_attn.in_proj_bias': (768, ),
-             'self_attn.out_proj.weight': (256, 256), 'self_attn.out_proj.bias': (256, ),
-             'linear1.weight': (1024, 256), 'linear1.bias': (1024, ),
-             'linear2.weight': (256, 1024), 'linear2.bias': (256, )}
+        tree.update({
+            f'{name}.0.weight': (256, channels, 1, 1),
+            f'{name}.0.bias': (256, ),
+            f'{name}.1.weight': (256, ),
+            f'{name}.1.bias': (256, )
+        })
+    layer = {
+        'cross_attn.sampling_offsets.weight': (256, 256),
+        'cross_attn.sampling_offsets.bias': (256, ),
+        'cross_attn.attention_weights.weight': (128, 256),
+        'cross_attn.attention_weights.bias': (128, ),
+        'cross_attn.value_proj.weight': (256, 256),
+        'cross_attn.value_proj.bias': (256, ),
+        'cross_attn.output_proj.weight': (256, 256),
+        'cross_attn.output_proj.bias': (256, ),
+        'self_attn.in_proj_weight': (768, 256),
+        'self_attn.in_proj_bias': (768, ),
+        'self_attn.out_proj.weight': (256, 256),
+        'self_attn.out_proj.bias': (256, ),
+        'linear1.weight': (1024, 256),
+        'linear1.bias': (1024, ),
+        'linear2.weight': (256, 1024),
+        'linear2.bias': (256, )
+    }
     for norm in ('norm1', 'norm2', 'norm3'):
         layer.update({f'{norm}.weight': (256, ), f'{norm}.bias': (256, )})
     for i in range(6):
         tree.update({f'transformer.decoder.layers.{i}.{k}': v for k, v in layer.items()})
-    mlp = {'layers.0.weight': (256, 256), 'layers.0.bias': (256, ),
-           'layers.1.weight': (256, 256), 'layers.1.bias': (256, ),
-           'layers.2.weight': (4, 256), 'layers.2.bias': (4, )}
+    mlp = {
+        'layers.0.weight': (256, 256),
+        'layers.0.bias': (256, ),
+        'layers.1.weight': (256, 256),
+        'layers.1.bias': (256, ),
+        'layers.2.weight': (4, 256),
+        'layers.2.bias': (4, )
+    }
     for i in range(7):
         tree.update({f'class_embed.{i}.weight': (91, 256), f'class_embed.{i}.bias': (91, )})
         for prefix in ('bbox_embed', 'transformer.decoder.bbox_embed'):
@@ -120,7 +142,10 @@ def test_convert_tool_output_loads_strictly(nano, tmp_path):
     torch.save({'model': to_official_vidt(nano.state_dict()), 'epoch': 49}, source)
     target = str(tmp_path / 'vidt_nano_mmdet.pth')
     result = subprocess.run([sys.executable, 'tools/convert_vidt_checkpoint.py', source, target],
-                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
 
     cfg = Config.fromfile(NANO).model

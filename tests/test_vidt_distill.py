@@ -59,10 +59,12 @@ def data_options(root, *loaders):
     for loader in loaders:
         split = 'train' if loader == 'train' else 'val'
         dataset = f'{loader}_dataloader.dataset'
-        options += [f'{dataset}.data_root={root}/',
-                    f'{dataset}.ann_file={root}/annotations/instances_{split}.json',
-                    f'{dataset}.data_prefix.img={split}/',
-                    f'{dataset}.metainfo.classes=(circle,square,triangle)']
+        options += [
+            f'{dataset}.data_root={root}/',
+            f'{dataset}.ann_file={root}/annotations/instances_{split}.json',
+            f'{dataset}.data_prefix.img={split}/',
+            f'{dataset}.metainfo.classes=(circle,square,triangle)'
+        ]
         if loader != 'train':
             options.append(f'{loader}_evaluator.ann_file={root}/annotations/instances_val.json')
     return options
@@ -74,17 +76,24 @@ def test_coco_config_trains_with_two_gloo_processes_and_tests(toy_coco, tmp_path
     `tools/test.py`."""
     work_dir = str(tmp_path / 'vkd')
     options = data_options(toy_coco, 'train', 'val') + [
-        'train_dataloader.dataset.indices=4',
-        'train_cfg.max_epochs=1', 'default_hooks.logger.interval=1',
-        'model.student.backbone.init_cfg=None', 'model.student.bbox_head.num_classes=3',
-        'model.teacher_ckpt=None',
+        'train_dataloader.dataset.indices=4', 'train_cfg.max_epochs=1',
+        'default_hooks.logger.interval=1', 'model.student.backbone.init_cfg=None',
+        'model.student.bbox_head.num_classes=3', 'model.teacher_ckpt=None',
         f'model.teacher={COCO_NANO}'
     ]
-    env = dict(os.environ, PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'],
-               PORT='29631')
-    result = subprocess.run(['bash', 'tools/dist_train.sh', COCO_VKD, '2', '--work-dir', work_dir,
-                             '--cfg-options', *options], cwd=REPO_ROOT, env=env,
-                            capture_output=True, text=True, timeout=900)
+    env = dict(
+        os.environ,
+        PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'],
+        PORT='29631')
+    result = subprocess.run([
+        'bash', 'tools/dist_train.sh', COCO_VKD, '2', '--work-dir', work_dir, '--cfg-options',
+        *options
+    ],
+                            cwd=REPO_ROOT,
+                            env=env,
+                            capture_output=True,
+                            text=True,
+                            timeout=900)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
     assert 'Distributed training: True' in log
@@ -93,14 +102,23 @@ def test_coco_config_trains_with_two_gloo_processes_and_tests(toy_coco, tmp_path
     assert 'coco/bbox_mAP:' in log  # the validation after the last epoch, both ranks
 
     exported = str(tmp_path / 'student.pth')
-    subprocess.run([sys.executable, 'tools/export_student.py', osp.join(work_dir, 'epoch_1.pth'),
-                    exported], cwd=REPO_ROOT, check=True, capture_output=True, timeout=300)
-    test_options = data_options(toy_coco, 'test') + [
-        'model.backbone.init_cfg=None', 'model.bbox_head.num_classes=3'
-    ]
-    result = subprocess.run([sys.executable, 'tools/test.py', COCO_NANO, exported, '--work-dir',
-                             str(tmp_path / 'test'), '--cfg-options', *test_options],
-                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    subprocess.run(
+        [sys.executable, 'tools/export_student.py',
+         osp.join(work_dir, 'epoch_1.pth'), exported],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300)
+    test_options = data_options(
+        toy_coco, 'test') + ['model.backbone.init_cfg=None', 'model.bbox_head.num_classes=3']
+    result = subprocess.run([
+        sys.executable, 'tools/test.py', COCO_NANO, exported, '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options', *test_options
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
     assert 'coco/bbox_mAP:' in log and 'coco/bbox_mAP_50:' in log

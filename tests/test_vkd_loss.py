@@ -13,8 +13,8 @@ def test_smooth_l1_matches_torch_and_applies_the_weight():
 
 def test_mse_and_reductions():
     a, b = torch.randn(4, 8), torch.randn(4, 8)
-    torch.testing.assert_close(VkDLoss(mode='mse', reduction='sum')(a, b),
-                               F.mse_loss(a, b, reduction='sum'))
+    torch.testing.assert_close(
+        VkDLoss(mode='mse', reduction='sum')(a, b), F.mse_loss(a, b, reduction='sum'))
     assert VkDLoss(reduction='none')(a, b).shape == (4, 8)
 
 

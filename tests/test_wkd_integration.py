@@ -25,17 +25,25 @@ def wkd_toy_model(cost):
     model = copy.deepcopy(cfg.model)
     model.data_preprocessor = cfg.data_preprocessor
     model.logit_distill = [
-        dict(name='logits', student=dict(path='head.fc', channels=6),
-             teacher=dict(path='head.fc', channels=6),
-             loss=dict(type='WKDLogitLoss', cost_matrix=cost, temperature=2.0)),
-        dict(name='kl', student=dict(path='head.fc', channels=6),
-             teacher=dict(path='head.fc', channels=6), loss=dict(type='KLDivergenceLoss')),
+        dict(
+            name='logits',
+            student=dict(path='head.fc', channels=6),
+            teacher=dict(path='head.fc', channels=6),
+            loss=dict(type='WKDLogitLoss', cost_matrix=cost, temperature=2.0)),
+        dict(
+            name='kl',
+            student=dict(path='head.fc', channels=6),
+            teacher=dict(path='head.fc', channels=6),
+            loss=dict(type='KLDivergenceLoss')),
     ]
     model.distill.append(
-        dict(name='layer4', student=dict(path='backbone', index=0, channels=64),
-             teacher=dict(path='backbone', index=0, channels=256),
-             projector=dict(type='ConvBottleneckProjector', hidden_channels=32),
-             teacher_norm=None, loss=dict(type='WKDFeatureLoss', grid=2)))
+        dict(
+            name='layer4',
+            student=dict(path='backbone', index=0, channels=64),
+            teacher=dict(path='backbone', index=0, channels=256),
+            projector=dict(type='ConvBottleneckProjector', hidden_channels=32),
+            teacher_norm=None,
+            loss=dict(type='WKDFeatureLoss', grid=2)))
     return model
 
 
@@ -45,8 +53,9 @@ def test_wkd_and_vkd_terms_together():
         model = MODELS.build(wkd_toy_model(cost))
     data = model.data_preprocessor(toy_batch(), True)
     losses = model(**data, mode='loss')
-    assert set(losses) == {'loss', 'loss_vkd_pooled', 'loss_wkdl_logits', 'loss_kd_kl',
-                           'loss_wkdf_layer4'}
+    assert set(losses) == {
+        'loss', 'loss_vkd_pooled', 'loss_wkdl_logits', 'loss_kd_kl', 'loss_wkdf_layer4'
+    }
     assert all(torch.isfinite(v) for v in losses.values())
     sum(losses.values()).backward()
     assert all(p.grad is None for p in model.teacher.parameters())
@@ -65,9 +74,12 @@ def test_cosine_hook_decays_the_weight_during_training(toy_data_root, tmp_path):
     torch.save(torch.rand(6, 6), cost_file)
     cfg = toy_cfg(TOY_VKD_CONFIG, toy_data_root, tmp_path, max_epochs=2)
     cfg.model.logit_distill = [
-        dict(name='logits', student=dict(path='head.fc', channels=6),
-             teacher=dict(path='head.fc', channels=6),
-             loss=dict(type='WKDLogitLoss', cost_matrix=cost_file, loss_weight=30.0))]
+        dict(
+            name='logits',
+            student=dict(path='head.fc', channels=6),
+            teacher=dict(path='head.fc', channels=6),
+            loss=dict(type='WKDLogitLoss', cost_matrix=cost_file, loss_weight=30.0))
+    ]
     cfg.custom_hooks = [dict(type='CosineLossWeightHook', pairs=['logits'])]
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -100,12 +112,16 @@ def test_cost_matrix_tool_on_a_tiny_teacher(toy_data_root, tmp_path):
     checkpoint = str(tmp_path / 'teacher.pth')
     torch.save({'state_dict': teacher.state_dict(), 'meta': {}}, checkpoint)
     out = str(tmp_path / 'cost.pth')
-    result = subprocess.run(
-        [sys.executable, 'tools/wkd_cost_matrix.py', TOY_TEACHER_CONFIG, checkpoint, '--out',
-         out, '--samples-per-class', '5', '--cfg-options',
-         f'train_dataloader.dataset.data_root={toy_data_root}',
-         f'test_dataloader.dataset.data_root={toy_data_root}'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([
+        sys.executable, 'tools/wkd_cost_matrix.py', TOY_TEACHER_CONFIG, checkpoint, '--out', out,
+        '--samples-per-class', '5', '--cfg-options',
+        f'train_dataloader.dataset.data_root={toy_data_root}',
+        f'test_dataloader.dataset.data_root={toy_data_root}'
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     saved = torch.load(out, weights_only=False)
     assert saved['samples_per_class'] == 5 and saved['method'] == 'linear_cka'

@@ -46,8 +46,14 @@ def test_shared_cost_form_equals_the_dense_per_sample_form(sharpen):
     student = torch.randn(batch, n, dtype=torch.float64) * 3
     teacher = torch.randn(batch, n, dtype=torch.float64) * 3
     labels = torch.randint(0, n, (batch, ))
-    loss = WKDLogitLoss(cost, temperature=2.0, loss_weight=1.0, target_weight=0.0,
-                        sinkhorn_eps=0.05, sinkhorn_iters=10, sharpen=sharpen)
+    loss = WKDLogitLoss(
+        cost,
+        temperature=2.0,
+        loss_weight=1.0,
+        target_weight=0.0,
+        sinkhorn_eps=0.05,
+        sinkhorn_iters=10,
+        sharpen=sharpen)
     loss.double()
     ours = loss(student.float(), teacher.float(), labels)
     _, reference = dense_reference(student, teacher, labels, cost, 2.0, 0.05, 10, sharpen)
@@ -74,8 +80,8 @@ def test_float64_sinkhorn_matches_the_reference_to_1e6():
     kernel = torch.exp(-cost / 0.1)
     p = F.softmax(torch.randn(batch, n, dtype=torch.float64), 1)
     q = F.softmax(torch.randn(batch, n, dtype=torch.float64), 1)
-    ours = sinkhorn_distance(p, q, kernel, kernel * cost, torch.full((batch, n), 1 / n,
-                                                                    dtype=torch.float64), 50)
+    ours = sinkhorn_distance(p, q, kernel, kernel * cost,
+                             torch.full((batch, n), 1 / n, dtype=torch.float64), 50)
     for row in range(batch):
         u = torch.full((n, ), 1 / n, dtype=torch.float64)
         for _ in range(50):
@@ -181,8 +187,9 @@ def test_runs_in_fp32_under_autocast():
     n = 10
     loss = WKDLogitLoss(random_cost(n).float())
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        value = loss(torch.randn(4, n).bfloat16(), torch.randn(4, n).bfloat16(),
-                     torch.tensor([0, 1, 2, 3]))
+        value = loss(
+            torch.randn(4, n).bfloat16(),
+            torch.randn(4, n).bfloat16(), torch.tensor([0, 1, 2, 3]))
     assert value.dtype == torch.float32 and torch.isfinite(value)
 
 

@@ -31,10 +31,14 @@ def main():
     model_cfg = cfg.model.student if cfg.model.type == 'VkDDistiller' else cfg.model
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmpretrain')):
         model = MODELS.build(model_cfg)
-    load_state_dict_checked(model, state_dict, source=args.checkpoint,
-                            role=f'the model of {args.config}')
-    torch.save({'state_dict': model.state_dict(), 'meta': {'converted_from': args.checkpoint}},
-               args.out)
+    load_state_dict_checked(
+        model, state_dict, source=args.checkpoint, role=f'the model of {args.config}')
+    torch.save({
+        'state_dict': model.state_dict(),
+        'meta': {
+            'converted_from': args.checkpoint
+        }
+    }, args.out)
     print(f'{len(state_dict)} tensors written to {args.out}')
 
 

@@ -16,8 +16,10 @@ def main():
     args = checkpoint_tool_parser('Export a GAN generator', 'training checkpoint',
                                   'output path').parse_args()
     checkpoint = load_tool_checkpoint(args)
-    state = {k: v for k, v in extract_state_dict(checkpoint).items()
-             if k.startswith(GENERATOR_PREFIXES)}
+    state = {
+        k: v
+        for k, v in extract_state_dict(checkpoint).items() if k.startswith(GENERATOR_PREFIXES)
+    }
     if not any(k.startswith('generator.') for k in state):
         raise SystemExit(f'{args.checkpoint} has no generator.* weights')
     meta = dict(checkpoint.get('meta', {}), exported_from=args.checkpoint)

@@ -25,8 +25,7 @@ def read_host_modules(path: str = REGISTRY) -> List[HostRow]:
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else \
             [node.target] if isinstance(node, ast.AnnAssign) else []
-        if any(isinstance(target, ast.Name) and target.id == 'HOST_MODULES'
-               for target in targets):
+        if any(isinstance(target, ast.Name) and target.id == 'HOST_MODULES' for target in targets):
             try:
                 return [tuple(row) for row in ast.literal_eval(node.value)]
             except ValueError as error:

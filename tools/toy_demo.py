@@ -44,14 +44,16 @@ def run(cmd, log_path):
     with open(log_path) as log:
         text = log.read()
     if result.returncode != 0:
-        sys.exit(f'command failed (exit {result.returncode}); last lines of {log_path}:\n'
-                 + text[-3000:])
+        sys.exit(f'command failed (exit {result.returncode}); last lines of {log_path}:\n' +
+                 text[-3000:])
     return text
 
 
 def schedule(epochs, batch_size=None):
-    options = [f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
-               f'param_scheduler.T_max={epochs}']
+    options = [
+        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
+        f'param_scheduler.T_max={epochs}'
+    ]
     if batch_size is not None:
         options.append(f'train_dataloader.batch_size={batch_size}')
     return options
@@ -100,8 +102,11 @@ def main():
     student_name, *configs = STUDENTS[args.student]
     student_config, vkd_config, linear_config = (osp.join(CONFIGS, c) for c in configs)
 
-    run([sys.executable, 'tools/make_toy_data.py', '--train', str(args.train_per_class),
-         '--val', str(args.val_per_class)], osp.join(work, 'data.log'))
+    run([
+        sys.executable, 'tools/make_toy_data.py', '--train',
+        str(args.train_per_class), '--val',
+        str(args.val_per_class)
+    ], osp.join(work, 'data.log'))
 
     teacher_dir = osp.join(work, 'teacher')
     teacher_ckpt = osp.join(teacher_dir, f'epoch_{args.teacher_epochs}.pth')
@@ -109,13 +114,16 @@ def main():
         train(TEACHER, teacher_dir, args.teacher_epochs)
     run_dir = osp.join(work, args.student)
     # every student trains with the same 2-process launcher, global batch and iterations
-    student_ckpt = train(student_config, osp.join(run_dir, 'student'), args.epochs,
-                         processes=2)
+    student_ckpt = train(student_config, osp.join(run_dir, 'student'), args.epochs, processes=2)
     teacher_option = [f'model.teacher_ckpt={teacher_ckpt}']
-    vkd_ckpt = train(vkd_config, osp.join(run_dir, 'student_vkd'), args.epochs, teacher_option,
-                     processes=2)
-    linear_ckpt = train(linear_config, osp.join(run_dir, 'student_linear'), args.epochs,
-                        teacher_option, processes=2)
+    vkd_ckpt = train(
+        vkd_config, osp.join(run_dir, 'student_vkd'), args.epochs, teacher_option, processes=2)
+    linear_ckpt = train(
+        linear_config,
+        osp.join(run_dir, 'student_linear'),
+        args.epochs,
+        teacher_option,
+        processes=2)
 
     # distilled students are exported and evaluated through the stock student config
     student_base = student_config if args.student == 'resnet' else osp.join(

@@ -45,9 +45,13 @@ GLOBAL_BATCH = 4
 PROCESSES = 2
 # One thread per process and AVX2 code paths in MKL, ATen and oneDNN: the kernels, and so the
 # rounding, do not depend on the processor's vector width or core count.
-PORTABLE_NUMERICS = dict(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', MKL_CBWR='AVX2',
-                         ATEN_CPU_CAPABILITY='avx2', ONEDNN_MAX_CPU_ISA='AVX2',
-                         PYTHONHASHSEED='0')
+PORTABLE_NUMERICS = dict(
+    OMP_NUM_THREADS='1',
+    MKL_NUM_THREADS='1',
+    MKL_CBWR='AVX2',
+    ATEN_CPU_CAPABILITY='avx2',
+    ONEDNN_MAX_CPU_ISA='AVX2',
+    PYTHONHASHSEED='0')
 
 
 class Stages:
@@ -70,8 +74,7 @@ class Stages:
         env = dict(os.environ, **PORTABLE_NUMERICS, **env_vars)
         env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
         with open(log_path, 'w') as log:
-            child = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                     env=env)
+            child = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
             last_report, last_line = time.time(), ''
             while child.poll() is None:
                 time.sleep(1)
@@ -106,10 +109,12 @@ class Stages:
 def train_options(epochs: int, seed: int, processes: int, extra=()):
     """A cosine schedule of ``epochs`` at the same global batch for any process count, seeded
     and deterministic, no in-training validation."""
-    return [f'train_cfg.max_epochs={epochs}', f'train_cfg.val_begin={epochs + 1}',
-            f'param_scheduler.0.T_max={epochs}', f'param_scheduler.0.end={epochs}',
-            f'train_dataloader.batch_size={GLOBAL_BATCH // processes}',
-            f'randomness.seed={seed}', 'randomness.deterministic=True', *extra]
+    return [
+        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_begin={epochs + 1}',
+        f'param_scheduler.0.T_max={epochs}', f'param_scheduler.0.end={epochs}',
+        f'train_dataloader.batch_size={GLOBAL_BATCH // processes}', f'randomness.seed={seed}',
+        'randomness.deterministic=True', *extra
+    ]
 
 
 def train(stages, config, work_dir, options, processes=1):
@@ -131,8 +136,10 @@ def free_port() -> int:
 
 
 def test(stages, config, checkpoint, work_dir, options, predictions=None):
-    cmd = [sys.executable, 'tools/test.py', config, checkpoint, '--work-dir', work_dir,
-           '--cfg-options', *options]
+    cmd = [
+        sys.executable, 'tools/test.py', config, checkpoint, '--work-dir', work_dir,
+        '--cfg-options', *options
+    ]
     if predictions:
         cmd += ['--out', predictions]
     text = stages.run(cmd, osp.join(work_dir, 'test.log'))
@@ -153,8 +160,10 @@ def teacher_key(options, data_root: str) -> str:
     digest.update(Config.fromfile(VIDT).pretty_text.encode())
     digest.update(json.dumps([options, PORTABLE_NUMERICS]).encode())
     code = sorted(glob.glob(osp.join(REPO, 'vkd_mm', '**', '*.py'), recursive=True))
-    for path in [osp.join(data_root, 'annotations/instances_train.json'),
-                 osp.join(REPO, 'tools', 'train.py'), *code]:
+    for path in [
+            osp.join(data_root, 'annotations/instances_train.json'),
+            osp.join(REPO, 'tools', 'train.py'), *code
+    ]:
         with open(path, 'rb') as file:
             digest.update(file.read())
     return digest.hexdigest()[:16]
@@ -183,14 +192,21 @@ def print_table(results, args) -> None:
 
 def main():
     parser = argparse.ArgumentParser(description='ViDT + V_kD on toy detection data, end to end')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1],
-                        help='student seeds (both runs of each seed start alike)')
+    parser.add_argument(
+        '--seeds',
+        type=int,
+        nargs='+',
+        default=[0, 1],
+        help='student seeds (both runs of each seed start alike)')
     parser.add_argument('--epochs', type=int, default=4, help='student budget (every run)')
     parser.add_argument('--teacher-epochs', type=int, default=12)
     parser.add_argument('--train-images', type=int, default=200)
     parser.add_argument('--val-images', type=int, default=200)
-    parser.add_argument('--source', choices=['shapes', 'fashion-mnist'], default='shapes',
-                        help='drawn shapes (no data needed) or real Fashion-MNIST items')
+    parser.add_argument(
+        '--source',
+        choices=['shapes', 'fashion-mnist'],
+        default='shapes',
+        help='drawn shapes (no data needed) or real Fashion-MNIST items')
     parser.add_argument('--work-dir', default='work_dirs/toy_det_demo')
     args = parser.parse_args()
     work = osp.abspath(args.work_dir)
@@ -201,20 +217,27 @@ def main():
                  f'({args.source})')
     data_root = osp.join(work, 'data', args.source)
     source = [] if args.source == 'shapes' else ['--source', args.source]
-    stages.run([sys.executable, 'tools/make_toy_data.py', '--task', 'det', *source, '--root',
-                data_root, '--train', str(args.train_images), '--val', str(args.val_images)],
-               osp.join(work, 'data.log'))
-    data = [f'train_dataloader.dataset.data_root={data_root}/',
-            f'val_dataloader.dataset.data_root={data_root}/',
-            f'test_dataloader.dataset.data_root={data_root}/',
-            f'val_evaluator.ann_file={data_root}/annotations/instances_val.json',
-            f'test_evaluator.ann_file={data_root}/annotations/instances_val.json']
+    stages.run([
+        sys.executable, 'tools/make_toy_data.py', '--task', 'det', *source, '--root', data_root,
+        '--train',
+        str(args.train_images), '--val',
+        str(args.val_images)
+    ], osp.join(work, 'data.log'))
+    data = [
+        f'train_dataloader.dataset.data_root={data_root}/',
+        f'val_dataloader.dataset.data_root={data_root}/',
+        f'test_dataloader.dataset.data_root={data_root}/',
+        f'val_evaluator.ann_file={data_root}/annotations/instances_val.json',
+        f'test_evaluator.ann_file={data_root}/annotations/instances_val.json'
+    ]
     if args.source != 'shapes':
         # the configs name the shapes' classes; another source brings its own (as many)
         with open(osp.join(data_root, 'annotations/instances_train.json')) as ann:
             classes = ','.join(cat['name'] for cat in json.load(ann)['categories'])
-        data += [f'{split}_dataloader.dataset.metainfo.classes=[{classes}]'
-                 for split in ('train', 'val', 'test')]
+        data += [
+            f'{split}_dataloader.dataset.metainfo.classes=[{classes}]'
+            for split in ('train', 'val', 'test')
+        ]
 
     teacher_options = train_options(args.teacher_epochs, 0, 1, data)
     teacher_dir = osp.join(work, 'teachers', teacher_key(teacher_options, data_root))
@@ -257,14 +280,19 @@ def main():
     stages.begin('figures')
     from toy_det_figures import plot_predictions, plot_training_curves
     seed = args.seeds[0]
-    plot_predictions(osp.join(runs['student', seed], 'predictions.pkl'),
-                     osp.join(runs['vkd', seed], 'predictions.pkl'),
-                     osp.join(data_root, 'annotations/instances_val.json'),
-                     osp.join(work, 'predictions.png'), seed=seed)
-    plot_training_curves({kind: sorted(glob.glob(osp.join(runs[kind, seed], '*',
-                                                          'vis_data', 'scalars.json')))[-1]
-                          for kind in ('student', 'vkd')},
-                         osp.join(work, 'training_curves.png'), seed=seed)
+    plot_predictions(
+        osp.join(runs['student', seed], 'predictions.pkl'),
+        osp.join(runs['vkd', seed], 'predictions.pkl'),
+        osp.join(data_root, 'annotations/instances_val.json'),
+        osp.join(work, 'predictions.png'),
+        seed=seed)
+    plot_training_curves(
+        {
+            kind: sorted(glob.glob(osp.join(runs[kind, seed], '*', 'vis_data', 'scalars.json')))[-1]
+            for kind in ('student', 'vkd')
+        },
+        osp.join(work, 'training_curves.png'),
+        seed=seed)
     print(f'wrote {osp.join(work, "predictions.png")} and '
           f'{osp.join(work, "training_curves.png")}')
 

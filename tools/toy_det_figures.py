@@ -12,8 +12,8 @@ from typing import Dict, List
 import matplotlib
 
 matplotlib.use('Agg')
-import matplotlib.patches as patches  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.patches as patches
+import matplotlib.pyplot as plt
 
 __all__ = ['plot_predictions', 'plot_training_curves', 'read_scalars']
 
@@ -31,8 +31,14 @@ def _draw(axis, image_path: str, gt_boxes: List[list], sample: dict, classes: Di
     (red, with class and score)."""
     axis.imshow(plt.imread(image_path))
     for x, y, w, h in gt_boxes:
-        axis.add_patch(patches.Rectangle((x, y), w, h, fill=False, edgecolor='lime',
-                                         linestyle='--', linewidth=1))
+        axis.add_patch(
+            patches.Rectangle((x, y),
+                              w,
+                              h,
+                              fill=False,
+                              edgecolor='lime',
+                              linestyle='--',
+                              linewidth=1))
     pred = sample['pred_instances']
     kept = 0
     for box, score, label in zip(pred['bboxes'].tolist(), pred['scores'].tolist(),
@@ -41,16 +47,25 @@ def _draw(axis, image_path: str, gt_boxes: List[list], sample: dict, classes: Di
             continue
         kept += 1
         x0, y0, x1, y1 = box
-        axis.add_patch(patches.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False,
-                                         edgecolor='red', linewidth=1))
-        axis.text(x0, y0, f'{classes.get(label, label)} {score:.2f}', color='white',
-                  fontsize=6, bbox=dict(facecolor='red', alpha=0.6, pad=0.5, linewidth=0))
+        axis.add_patch(
+            patches.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor='red', linewidth=1))
+        axis.text(
+            x0,
+            y0,
+            f'{classes.get(label, label)} {score:.2f}',
+            color='white',
+            fontsize=6,
+            bbox=dict(facecolor='red', alpha=0.6, pad=0.5, linewidth=0))
     axis.set_title(f'{title}: {kept} boxes', fontsize=8)
     axis.axis('off')
 
 
-def plot_predictions(student_predictions: str, vkd_predictions: str, annotations: str,
-                     out_file: str, seed: int, num_images: int = 6,
+def plot_predictions(student_predictions: str,
+                     vkd_predictions: str,
+                     annotations: str,
+                     out_file: str,
+                     seed: int,
+                     num_images: int = 6,
                      score_thr: float = 0.3) -> None:
     """Predictions of the student alone (left) and with V_kD (right) on the same validation
     images: the first ``num_images`` image ids.
@@ -72,16 +87,17 @@ def plot_predictions(student_predictions: str, vkd_predictions: str, annotations
         gt_boxes[ann['image_id']].append(ann['bbox'])
     student, vkd = _by_image(student_predictions), _by_image(vkd_predictions)
     image_ids = sorted(student)[:num_images]
-    figure, axes = plt.subplots(len(image_ids), 2, figsize=(5, 2.5 * len(image_ids)),
-                                squeeze=False)
+    figure, axes = plt.subplots(len(image_ids), 2, figsize=(5, 2.5 * len(image_ids)), squeeze=False)
     for row, image_id in enumerate(image_ids):
-        for column, (name, samples) in enumerate((('student alone', student),
-                                                  ('student + V_kD', vkd))):
+        columns = (('student alone', student), ('student + V_kD', vkd))
+        for column, (name, samples) in enumerate(columns):
             sample = samples[image_id]
             _draw(axes[row, column], sample['img_path'], gt_boxes[image_id], sample, classes,
                   score_thr, name)
-    figure.suptitle(f'Validation images, seed {seed}: ground truth dashed green, '
-                    f'predictions >= {score_thr} red', fontsize=8)
+    figure.suptitle(
+        f'Validation images, seed {seed}: ground truth dashed green, '
+        f'predictions >= {score_thr} red',
+        fontsize=8)
     figure.tight_layout()
     figure.savefig(out_file, dpi=110)
     plt.close(figure)

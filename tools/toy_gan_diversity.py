@@ -29,17 +29,22 @@ from vkd_mm.registry import MODELS
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 VARIANTS = (('DiffAugment baseline', 'diffaug-biggan_1xb50_cifar10-10p-32x32.py'),
             ('+ V_kD (no normalisation)', 'vkd-diffaug-biggan_1xb50_cifar10-10p-32x32.py'),
-            ('+ V_kD, standardised teacher',
-             'vkd-std-diffaug-biggan_1xb50_cifar10-10p-32x32.py'),
+            ('+ V_kD, standardised teacher', 'vkd-std-diffaug-biggan_1xb50_cifar10-10p-32x32.py'),
             ('+ V_kD, whitened teacher', 'vkd-whiten-diffaug-biggan_1xb50_cifar10-10p-32x32.py'))
 
 
 def stand_in_clip(seed):
     torch.manual_seed(seed)
-    return dict(type='CLIPImageEncoder',
-                config=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                            num_attention_heads=4, image_size=32, patch_size=4,
-                            projection_dim=512))
+    return dict(
+        type='CLIPImageEncoder',
+        config=dict(
+            hidden_size=64,
+            intermediate_size=128,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            image_size=32,
+            patch_size=4,
+            projection_dim=512))
 
 
 def run_cfg(config, data_prefix, work_dir, iters):
@@ -50,8 +55,8 @@ def run_cfg(config, data_prefix, work_dir, iters):
     cfg.model.discriminator.base_channels = 16
     cfg.model.ema_config.start_iter = 10
     cfg.model.lecam.start_iter = 10
-    cfg.train_dataloader.dataset.update(data_prefix=data_prefix, verify_checksum=False,
-                                        subset_ratio=None)
+    cfg.train_dataloader.dataset.update(
+        data_prefix=data_prefix, verify_checksum=False, subset_ratio=None)
     cfg.train_dataloader.update(num_workers=0, persistent_workers=False)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
@@ -85,19 +90,23 @@ def main():
     parser.add_argument('--work-dir', default='work_dirs/toy_gan_diversity')
     args = parser.parse_args()
     work = osp.abspath(args.work_dir)
-    data_prefix = make_toy_cifar(osp.join(work, 'data/cifar10'), 'cifar10',
-                                 {'train': args.train_images, 'test': 50})
+    data_prefix = make_toy_cifar(
+        osp.join(work, 'data/cifar10'), 'cifar10', {
+            'train': args.train_images,
+            'test': 50
+        })
     with DefaultScope.overwrite_default_scope('mmagic'):
         encoder = MODELS.build(dict(type='FrozenImageTeacher', encoder=stand_in_clip(1)))
-    real = CIFAR10Subset(data_prefix=data_prefix, test_mode=False, verify_checksum=False,
-                         pipeline=[])
-    real_imgs = torch.stack([torch.from_numpy(real[i]['gt'][:, :, ::-1].copy())
-                             for i in range(args.samples)]).permute(0, 3, 1, 2)
+    real = CIFAR10Subset(
+        data_prefix=data_prefix, test_mode=False, verify_checksum=False, pipeline=[])
+    real_imgs = torch.stack([
+        torch.from_numpy(real[i]['gt'][:, :, ::-1].copy()) for i in range(args.samples)
+    ]).permute(0, 3, 1, 2)
     real_features = encode(encoder, real_imgs.float() / 127.5 - 1)
     rows = [('real training images', mean_pairwise_cosine(real_features), None)]
     for name, config in VARIANTS:
-        runner = Runner.from_cfg(run_cfg(config, data_prefix, osp.join(work, config[:-3]),
-                                         args.iters))
+        runner = Runner.from_cfg(
+            run_cfg(config, data_prefix, osp.join(work, config[:-3]), args.iters))
         model = runner.train()
         model.eval()
         torch.manual_seed(123)
@@ -106,8 +115,8 @@ def main():
             labels = torch.randint(0, 10, (args.samples, ))
             fakes = model.generator_ema(noise, label=labels)
         fake_features = encode(encoder, fakes)
-        rows.append((name, mean_pairwise_cosine(fake_features),
-                     prdc(real_features, fake_features, k=5)))
+        rows.append(
+            (name, mean_pairwise_cosine(fake_features), prdc(real_features, fake_features, k=5)))
     print(f'\nToy CIFAR-format shapes ({args.train_images} training images), {args.iters} '
           f'iterations per run; under an independent random CLIP-architecture encoder, the mean '
           f'pairwise cosine similarity of {args.samples} samples (lower = more diverse) and '
@@ -117,7 +126,8 @@ def main():
           '|---|---|---|---|---|---|')
     for name, value, scores in rows:
         columns = ['-'] * 4 if scores is None else [
-            f'{scores[key]:.3f}' for key in ('precision', 'recall', 'density', 'coverage')]
+            f'{scores[key]:.3f}' for key in ('precision', 'recall', 'density', 'coverage')
+        ]
         print(f'| {name} | {value:.4f} | ' + ' | '.join(columns) + ' |')
 
 

@@ -21,9 +21,13 @@ import torch
 from vkd_mm.utils import checkpoint_tool_parser, load_tool_checkpoint
 
 # VkDDistiller: the container of each component of a pair -> its name inside the pair module
-PAIR_CONTAINERS = {'projectors': 'projector', 'teacher_norms': 'teacher_norm',
-                   'student_norms': 'student_norm', 'distill_losses': 'loss',
-                   'logit_losses': 'loss'}
+PAIR_CONTAINERS = {
+    'projectors': 'projector',
+    'teacher_norms': 'teacher_norm',
+    'student_norms': 'student_norm',
+    'distill_losses': 'loss',
+    'logit_losses': 'loss'
+}
 # VkDBigGAN: the V_kD components -> their place in the GAN's pair module
 GAN_COMPONENTS = {'teacher_norm.': 'vkd_pair.teacher_norm.', 'kd_loss.': 'vkd_pair.loss.'}
 STATE_DICTS = ('state_dict', 'ema_state_dict')

@@ -25,10 +25,16 @@ def parse_args():
     parser.add_argument('config', help='config of the teacher classifier')
     parser.add_argument('checkpoint', help='teacher weights')
     parser.add_argument('--out', required=True, help='output .pth file')
-    parser.add_argument('--samples-per-class', type=int, default=None,
-                        help='outputs kept per class (default: the smallest class count)')
-    parser.add_argument('--num-classes', type=int, default=None,
-                        help='default: model.head.num_classes of the config')
+    parser.add_argument(
+        '--samples-per-class',
+        type=int,
+        default=None,
+        help='outputs kept per class (default: the smallest class count)')
+    parser.add_argument(
+        '--num-classes',
+        type=int,
+        default=None,
+        help='default: model.head.num_classes of the config')
     parser.add_argument('--work-dir', default=None)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
@@ -46,8 +52,11 @@ def main():
     loader.dataset.pipeline = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
     loader.sampler = dict(type='DefaultSampler', shuffle=False)
     cfg.test_dataloader = loader
-    cfg.test_cfg = dict(type='CategoryCostLoop', out_file=osp.abspath(args.out),
-                        num_classes=num_classes, samples_per_class=args.samples_per_class)
+    cfg.test_cfg = dict(
+        type='CategoryCostLoop',
+        out_file=osp.abspath(args.out),
+        num_classes=num_classes,
+        samples_per_class=args.samples_per_class)
     cfg.test_evaluator = dict(type='Accuracy')
     cfg.load_from = args.checkpoint
     use_checkpoint_policy(trust=cfg.get(TRUST_CHECKPOINTS_KEY, False))  # weights_only=True

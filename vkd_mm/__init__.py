@@ -23,8 +23,7 @@ register_host_modules()
 __all__ = [
     '__version__', 'OrthogonalProjector', 'LinearProjector', 'MLPProjector', 'ProjectorEnsemble',
     'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'BatchSampleWhiten', 'RunningWhiten',
-    'VkDLoss',
-    'VkDDistiller', 'ProjectorDiagnosticsHook', 'CosineLossWeightHook', 'CategoryCostLoop',
-    'WKDLogitLoss', 'WKDFeatureLoss', 'KLDivergenceLoss', 'ConvBottleneckProjector',
-    'CheckedLoadImageFromFile'
+    'VkDLoss', 'VkDDistiller', 'ProjectorDiagnosticsHook', 'CosineLossWeightHook',
+    'CategoryCostLoop', 'WKDLogitLoss', 'WKDFeatureLoss', 'KLDivergenceLoss',
+    'ConvBottleneckProjector', 'CheckedLoadImageFromFile'
 ]

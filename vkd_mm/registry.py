@@ -104,8 +104,10 @@ _post_import = _PostImportFinder()  # the one watcher of host registry modules
 def _host_registries(registry_module: ModuleType) -> List[Registry]:
     """The registries ``<host>.registry`` defines, not the MMEngine roots it imports."""
     scope = registry_module.__name__.split('.')[0]
-    return [value for value in vars(registry_module).values()
-            if isinstance(value, Registry) and value.scope == scope]
+    return [
+        value for value in vars(registry_module).values()
+        if isinstance(value, Registry) and value.scope == scope
+    ]
 
 
 def _add_host_locations(registry_module: ModuleType) -> None:

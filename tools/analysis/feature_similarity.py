@@ -35,11 +35,10 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from list_features import (build_model, feature_source, format_source,  # noqa: E402
-                           record_outputs, tensor_outputs)
+from list_features import build_model, feature_source, format_source, record_outputs, tensor_outputs
 
-from vkd_mm.utils import (add_trust_checkpoint_argument, extract_state_dict,  # noqa: E402
-                          load_config, load_tool_checkpoint)
+from vkd_mm.utils import (add_trust_checkpoint_argument, extract_state_dict, load_config,
+                          load_tool_checkpoint)
 
 __all__ = ['reduce_feature', 'cka_matrix', 'best_pairs']
 
@@ -127,8 +126,8 @@ def layer_name(layer: Layer) -> str:
     return path if index is None else f'{path}[{index}]'
 
 
-def collect(cfg: Config, model, split: str, batches: int, grid: int, max_depth: int,
-            student_layers, teacher_layers):
+def collect(cfg: Config, model, split: str, batches: int, grid: int, max_depth: int, student_layers,
+            teacher_layers):
     """Run ``batches`` batches; returns per side the layers, their (n, d) features and the
     shape and distill source of each layer's output."""
     loader_cfg = copy.deepcopy(cfg[f'{split}_dataloader'])
@@ -137,8 +136,7 @@ def collect(cfg: Config, model, split: str, batches: int, grid: int, max_depth: 
     scope = cfg.get('default_scope')
     with DefaultScope.overwrite_default_scope(scope):
         loader = Runner.build_dataloader(loader_cfg, seed=0)
-    sides = {'student': (model.student, student_layers),
-             'teacher': (model.teacher, teacher_layers)}
+    sides = {'student': (model.student, student_layers), 'teacher': (model.teacher, teacher_layers)}
     layers: Dict[str, List[Layer]] = {}
     feats: Dict[str, Dict[Layer, List[torch.Tensor]]] = {side: {} for side in sides}
     info: Dict[str, Dict[Layer, Tuple[tuple, dict]]] = {side: {} for side in sides}
@@ -158,8 +156,7 @@ def collect(cfg: Config, model, split: str, batches: int, grid: int, max_depth: 
                 feats[side].setdefault(layer, []).append(reduce_feature(tensor, batch, grid))
                 info[side].setdefault(
                     layer, (tuple(tensor.shape[1:]), feature_source(path, index, tensor, batch)))
-    matrices = {side: [torch.cat(feats[side][layer]) for layer in layers[side]]
-                for side in sides}
+    matrices = {side: [torch.cat(feats[side][layer]) for layer in layers[side]] for side in sides}
     return layers, matrices, info
 
 
@@ -182,8 +179,8 @@ def draw_heatmap(cka: torch.Tensor, student: List[str], teacher: List[str], titl
     matplotlib.use('Agg')  # NOTE no display: only files are written
     import matplotlib.pyplot as plt
 
-    figure, axis = plt.subplots(figsize=(1.2 + 0.55 * len(teacher), 1.2 + 0.45 * len(student)),
-                                constrained_layout=True)
+    figure, axis = plt.subplots(
+        figsize=(1.2 + 0.55 * len(teacher), 1.2 + 0.45 * len(student)), constrained_layout=True)
     image = axis.imshow(cka.numpy(), vmin=0, vmax=1, cmap='viridis')
     axis.set_xticks(range(len(teacher)), teacher, rotation=60, ha='right', fontsize='small')
     axis.set_yticks(range(len(student)), student, fontsize='small')
@@ -193,8 +190,14 @@ def draw_heatmap(cka: torch.Tensor, student: List[str], teacher: List[str], titl
     if len(student) * len(teacher) <= 400:
         for i in range(len(student)):
             for j in range(len(teacher)):
-                axis.text(j, i, f'{cka[i, j]:.2f}', ha='center', va='center', fontsize=6,
-                          color='white' if cka[i, j] < 0.6 else 'black')
+                axis.text(
+                    j,
+                    i,
+                    f'{cka[i, j]:.2f}',
+                    ha='center',
+                    va='center',
+                    fontsize=6,
+                    color='white' if cka[i, j] < 0.6 else 'black')
     figure.colorbar(image, ax=axis, label='linear CKA')
     figure.savefig(path, dpi=100)
     plt.close(figure)
@@ -206,18 +209,30 @@ def parse_args():
     parser.add_argument('--checkpoint', help='checkpoint of a distillation run')
     add_trust_checkpoint_argument(parser)
     parser.add_argument('--batches', type=int, default=4, help='batches of data to use')
-    parser.add_argument('--split', choices=['val', 'train', 'test'], default='val',
-                        help="the config's dataloader to read")
+    parser.add_argument(
+        '--split',
+        choices=['val', 'train', 'test'],
+        default='val',
+        help="the config's dataloader to read")
     parser.add_argument('--student-layers', nargs='+', help='student module paths to compare')
     parser.add_argument('--teacher-layers', nargs='+', help='teacher module paths to compare')
-    parser.add_argument('--max-depth', type=int, default=2,
-                        help='without --*-layers: every path of at most this many parts')
-    parser.add_argument('--grid', type=int, default=1,
-                        help='feature maps are average-pooled to grid x grid before CKA')
+    parser.add_argument(
+        '--max-depth',
+        type=int,
+        default=2,
+        help='without --*-layers: every path of at most this many parts')
+    parser.add_argument(
+        '--grid',
+        type=int,
+        default=1,
+        help='feature maps are average-pooled to grid x grid before CKA')
     parser.add_argument('--top-k', type=int, default=3, help='pairs to suggest')
     parser.add_argument('--out-dir', help='default: work_dirs/feature_similarity/<config>')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of the config, xxx=yyy format')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, xxx=yyy format')
     return parser.parse_args()
 
 
@@ -244,8 +259,7 @@ def main():
 
     with torch.no_grad():
         layers, matrices, info = collect(cfg, model, args.split, args.batches, args.grid,
-                                         args.max_depth, args.student_layers,
-                                         args.teacher_layers)
+                                         args.max_depth, args.student_layers, args.teacher_layers)
     cka = cka_matrix(matrices['student'], matrices['teacher']).float()
     rows = [layer_name(layer) for layer in layers['student']]
     cols = [layer_name(layer) for layer in layers['teacher']]
@@ -271,8 +285,9 @@ def main():
     print('best pairs (greedy, one-to-one), ready to paste:')
     print('distill=[')
     for i, j, score in best_pairs(cka, args.top_k):
-        print(distill_entry(info['student'][layers['student'][i]],
-                            info['teacher'][layers['teacher'][j]], score))
+        print(
+            distill_entry(info['student'][layers['student'][i]],
+                          info['teacher'][layers['teacher'][j]], score))
     print(']')
 
 

@@ -77,7 +77,9 @@ def input_size(cfg: Config, shape: Optional[Sequence[int]] = None) -> Tuple[int,
     return size or (224, 224)
 
 
-def dummy_batch(cfg: Config, size: Tuple[int, int], batch: int = 2,
+def dummy_batch(cfg: Config,
+                size: Tuple[int, int],
+                batch: int = 2,
                 num_classes: int = 2) -> Dict[str, Any]:
     """A batch in the format of the config's dataloader (before the data preprocessor): random
     uint8 images of ``size`` with one box (MMDetection) or one label (otherwise) each."""
@@ -89,8 +91,8 @@ def dummy_batch(cfg: Config, size: Tuple[int, int], batch: int = 2,
         from mmengine.structures import InstanceData
         samples = []
         for _ in range(batch):
-            sample = DetDataSample(metainfo=dict(img_shape=size, ori_shape=size,
-                                                 scale_factor=(1., 1.)))
+            sample = DetDataSample(
+                metainfo=dict(img_shape=size, ori_shape=size, scale_factor=(1., 1.)))
             sample.gt_instances = InstanceData(
                 bboxes=torch.tensor([[width / 4, height / 4, width * 3 / 4, height * 3 / 4]]),
                 labels=torch.tensor([0]))
@@ -98,9 +100,9 @@ def dummy_batch(cfg: Config, size: Tuple[int, int], batch: int = 2,
         return dict(inputs=inputs, data_samples=samples)
     if scope == 'mmpretrain':
         from mmpretrain.structures import DataSample
-        return dict(inputs=inputs,
-                    data_samples=[DataSample().set_gt_label(i % num_classes)
-                                  for i in range(batch)])
+        return dict(
+            inputs=inputs,
+            data_samples=[DataSample().set_gt_label(i % num_classes) for i in range(batch)])
     return dict(inputs=torch.stack(inputs).float())
 
 
@@ -124,6 +126,7 @@ def record_outputs(model: nn.Module, run) -> 'OrderedDict[str, Tuple[Any, int]]'
     handles = []
 
     def make_hook(path: str):
+
         def hook(module, args, output):
             calls = seen[path][1] + 1 if path in seen else 1
             seen[path] = (output, calls)
@@ -181,26 +184,43 @@ def list_features(cfg: Config, teacher: bool, size: Tuple[int, int], batch: int,
             if tensor.dim() < 2:
                 continue
             source = feature_source(path, index, tensor, batch)
-            rows.append(dict(path=path, index=index, shape=tuple(tensor.shape),
-                             channels=source['channels'], source=source, calls=calls))
+            rows.append(
+                dict(
+                    path=path,
+                    index=index,
+                    shape=tuple(tensor.shape),
+                    channels=source['channels'],
+                    source=source,
+                    calls=calls))
     return rows
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='a model or distillation config')
-    parser.add_argument('--teacher', action='store_true',
-                        help="list the distiller's teacher instead of its student")
-    parser.add_argument('--shape', type=int, nargs='+',
-                        help='input height [width]; default: from the test pipeline, else 224')
+    parser.add_argument(
+        '--teacher',
+        action='store_true',
+        help="list the distiller's teacher instead of its student")
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        help='input height [width]; default: from the test pipeline, else 224')
     parser.add_argument('--batch', type=int, default=2, help='images in the dummy batch')
-    parser.add_argument('--mode', choices=['tensor', 'loss'], default='tensor',
-                        help="the forward mode; 'loss' is the path the distiller records the "
-                        'student on')
+    parser.add_argument(
+        '--mode',
+        choices=['tensor', 'loss'],
+        default='tensor',
+        help="the forward mode; 'loss' is the path the distiller records the "
+        'student on')
     parser.add_argument('--grep', help='only paths containing this text')
     parser.add_argument('--max-depth', type=int, help='only paths of at most this many parts')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of the config, xxx=yyy format')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, xxx=yyy format')
     return parser.parse_args()
 
 

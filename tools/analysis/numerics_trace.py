@@ -56,8 +56,11 @@ def _tensors(value, prefix: str):
         for key, item in value.items():
             yield from _tensors(item, f'{prefix}.{key}')
     elif hasattr(value, 'to_dict'):  # data samples
-        yield from _tensors({k: v for k, v in value.to_dict().items()
-                             if isinstance(v, torch.Tensor)}, prefix)
+        yield from _tensors(
+            {
+                k: v
+                for k, v in value.to_dict().items() if isinstance(v, torch.Tensor)
+            }, prefix)
 
 
 class NumericsTraceHook(Hook):
@@ -87,8 +90,9 @@ class NumericsTraceHook(Hook):
         self._add('batch', f'it{it}.inputs', data_batch.get('inputs'))
         self._add('batch', f'it{it}.data_samples', data_batch.get('data_samples'))
         for name, module in runner.model.named_modules():
-            self._handles.append(module.register_forward_hook(
-                lambda mod, args, out, name=name: self._add('forward', f'it{it}.{name}', out)))
+            self._handles.append(
+                module.register_forward_hook(
+                    lambda mod, args, out, name=name: self._add('forward', f'it{it}.{name}', out)))
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         for handle in self._handles:
@@ -108,8 +112,8 @@ def kernel_settings() -> Dict[str, str]:
     settings['cpu'] = platform.processor() or platform.machine()
     try:
         with open('/proc/cpuinfo') as f:
-            settings['cpu'] = next(line.split(':', 1)[1].strip() for line in f
-                                   if line.startswith('model name'))
+            settings['cpu'] = next(
+                line.split(':', 1)[1].strip() for line in f if line.startswith('model name'))
     except (OSError, StopIteration):
         pass
     settings['torch'] = str(torch.__version__)
@@ -119,8 +123,8 @@ def kernel_settings() -> Dict[str, str]:
 
 
 def record(args) -> None:
-    cfg = load_run_config(args.config, args.cfg_options, 'none',
-                          args.work_dir or tempfile.mkdtemp(prefix='numerics_trace_'))
+    cfg = load_run_config(args.config, args.cfg_options, 'none', args.work_dir
+                          or tempfile.mkdtemp(prefix='numerics_trace_'))
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=False)
     use_checkpoint_policy(trust=False)
     enable_exact_resume(cfg)

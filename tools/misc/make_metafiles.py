@@ -117,8 +117,10 @@ def paper_results(config: str, lines: List[str], dataset: Optional[str]) -> List
         if table_dataset is None and dataset is None:
             raise ValueError(f'{config}: Table {table} covers several data sets and the name '
                              f'has no dataset field: end the name with one of {list(DATASETS)}')
-        results.append(dict(
-            Task=task, Dataset=table_dataset or dataset, Metrics=_metrics(config, line, figure)))
+        results.append(
+            dict(
+                Task=task, Dataset=table_dataset or dataset, Metrics=_metrics(config, line,
+                                                                              figure)))
     return results
 
 
@@ -142,10 +144,9 @@ def model_entry(repo_root: Path, config: Path, collection: str) -> dict:
     if dataset is None:
         datasets = {result['Dataset'] for result in results}
         if len(datasets) != 1:
-            raise ValueError(
-                f'{rel}: the name has no dataset field: name it '
-                '{algorithm}_{model}_{schedule}_{dataset}.py with a dataset field of '
-                f'{list(DATASETS)}, or add the field to DATASETS in {SCRIPT}')
+            raise ValueError(f'{rel}: the name has no dataset field: name it '
+                             '{algorithm}_{model}_{schedule}_{dataset}.py with a dataset field of '
+                             f'{list(DATASETS)}, or add the field to DATASETS in {SCRIPT}')
         dataset = datasets.pop()
     metadata = {'Training Data': dataset}
     epochs = _EPOCHS.search(stem)
@@ -203,16 +204,22 @@ def _dump(data: dict) -> str:
 
 def stale_files(repo_root: Path) -> List[Path]:
     """The metafiles (and index) whose committed text differs from what ``render`` writes."""
-    return [path for path, text in render(repo_root).items()
-            if not path.exists() or path.read_text() != text]
+    return [
+        path for path, text in render(repo_root).items()
+        if not path.exists() or path.read_text() != text
+    ]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--root', default=osp.dirname(osp.dirname(osp.dirname(
-        osp.abspath(__file__)))), help='the repository root (default: this file\'s)')
-    parser.add_argument('--check', action='store_true',
-                        help='write nothing; exit 1 when a file differs from what it would be')
+    parser.add_argument(
+        '--root',
+        default=osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+        help='the repository root (default: this file\'s)')
+    parser.add_argument(
+        '--check',
+        action='store_true',
+        help='write nothing; exit 1 when a file differs from what it would be')
     args = parser.parse_args()
     root = Path(args.root)
     if args.check:

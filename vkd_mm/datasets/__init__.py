@@ -8,9 +8,9 @@ from .toy_shapes import (TOY_SHAPE_CLASSES, draw_shape, make_toy_shapes, noisy_b
                          paint_shape)
 
 __all__ = [
-    'CheckedLoadImageFromFile', 'UnreadableImageError',
-    'TOY_SHAPE_CLASSES', 'draw_shape', 'make_toy_shapes', 'noisy_background', 'paint_shape',
-    'TOY_COCO_CLASSES', 'make_toy_coco', 'write_coco_set', 'make_toy_cifar',
-    'FASHION_COCO_CLASSES', 'make_fashion_coco', 'FASHION_MNIST_APT', 'FASHION_MNIST_CLASSES',
-    'FASHION_MNIST_ROOT', 'load_fashion_mnist', 'missing_fashion_mnist_files'
+    'CheckedLoadImageFromFile', 'UnreadableImageError', 'TOY_SHAPE_CLASSES', 'draw_shape',
+    'make_toy_shapes', 'noisy_background', 'paint_shape', 'TOY_COCO_CLASSES', 'make_toy_coco',
+    'write_coco_set', 'make_toy_cifar', 'FASHION_COCO_CLASSES', 'make_fashion_coco',
+    'FASHION_MNIST_APT', 'FASHION_MNIST_CLASSES', 'FASHION_MNIST_ROOT', 'load_fashion_mnist',
+    'missing_fashion_mnist_files'
 ]

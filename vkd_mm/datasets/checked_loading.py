@@ -61,8 +61,11 @@ class CheckedLoadImageFromFile(LoadImageFromFile):
                 "annotation), or set on_error='skip' in CheckedLoadImageFromFile of the "
                 'training pipeline to skip unreadable images') from None
         self.skipped += 1
-        print_log(f'skipped {where}, which cannot be read ({reason}); {self.skipped} skipped '
-                  'so far in this process', logger='current', level=logging.WARNING)
+        print_log(
+            f'skipped {where}, which cannot be read ({reason}); {self.skipped} skipped '
+            'so far in this process',
+            logger='current',
+            level=logging.WARNING)
         return None
 
     def __repr__(self) -> str:

@@ -29,8 +29,8 @@ def _place(size: int, extent: int, taken: List[Tuple[int, int, int, int]],
     """A top-left corner for an ``extent``-square item that overlaps no box in ``taken``."""
     for _attempt in range(20):
         x, y = (int(v) for v in rng.integers(0, size - extent + 1, 2))
-        if all(x + extent + 2 <= x0 or x0 + w + 2 <= x or y + extent + 2 <= y0 or
-               y0 + h + 2 <= y for x0, y0, w, h in taken):
+        if all(x + extent + 2 <= x0 or x0 + w + 2 <= x or y + extent + 2 <= y0 or y0 + h + 2 <= y
+               for x0, y0, w, h in taken):
             return x, y
     return None
 
@@ -55,8 +55,12 @@ def _compose(size: int, max_objects: int, scale: Tuple[int, int], items: np.ndar
         ys, xs = np.nonzero(alpha[..., 0] > _OPAQUE)
         if len(xs) == 0:
             continue
-        box = [float(x + xs.min()), float(y + ys.min()), float(xs.max() - xs.min() + 1),
-               float(ys.max() - ys.min() + 1)]
+        box = [
+            float(x + xs.min()),
+            float(y + ys.min()),
+            float(xs.max() - xs.min() + 1),
+            float(ys.max() - ys.min() + 1)
+        ]
         taken.append((x, y, extent, extent))
         boxes.append((int(labels[index]), box))
     return np.clip(image + 0.5, 0, 255).astype(np.uint8), boxes
@@ -96,8 +100,14 @@ def make_fashion_coco(root: str,
                          f'{FASHION_MNIST_CLASSES}')
     if not 0 < scale[0] <= scale[1] <= image_size:
         raise ValueError(f'scale must satisfy 0 < min <= max <= image_size, got {scale}')
-    manifest = dict(source='fashion-mnist', splits=splits, image_size=image_size,
-                    max_objects=max_objects, scale=list(scale), classes=classes, seed=seed)
+    manifest = dict(
+        source='fashion-mnist',
+        splits=splits,
+        image_size=image_size,
+        max_objects=max_objects,
+        scale=list(scale),
+        classes=classes,
+        seed=seed)
     wanted = np.array([FASHION_MNIST_CLASSES.index(name) for name in classes])
 
     def draw_split(split: str, split_index: int, count: int):

@@ -43,8 +43,10 @@ def _find(root: str, stem: str) -> Optional[str]:
 
 def missing_fashion_mnist_files(root: str = FASHION_MNIST_ROOT) -> List[str]:
     """The idx files (as ``name[.gz]``) that ``root`` lacks; empty when all four are there."""
-    return [f'{stem}[.gz]' for split in ('train', 'test') for stem in _FILES[split]
-            if _find(root, stem) is None]
+    return [
+        f'{stem}[.gz]' for split in ('train', 'test') for stem in _FILES[split]
+        if _find(root, stem) is None
+    ]
 
 
 def fashion_mnist_files(root: str, split: str) -> Tuple[str, str]:
@@ -98,5 +100,3 @@ def load_fashion_mnist(root: str = FASHION_MNIST_ROOT,
         raise ValueError(f'{images_path} holds {len(images)} images but {labels_path} '
                          f'{len(labels)} labels')
     return images, labels
-
-

@@ -14,8 +14,7 @@ _LAYOUTS = {
     # base folder, training files, test file, meta file, label key, meta key
     'cifar10': ('cifar-10-batches-py', [f'data_batch_{i}' for i in range(1, 6)], 'test_batch',
                 'batches.meta', 'labels', 'label_names'),
-    'cifar100': ('cifar-100-python', ['train'], 'test', 'meta', 'fine_labels',
-                 'fine_label_names'),
+    'cifar100': ('cifar-100-python', ['train'], 'test', 'meta', 'fine_labels', 'fine_label_names'),
 }
 
 
@@ -48,8 +47,10 @@ def make_toy_cifar(root: str,
     def batch(count):
         labels = rng.integers(0, num_classes, count)
         # BGR (H, W, 3) -> RGB planes, as CIFAR stores them
-        images = [draw_shape(TOY_SHAPE_CLASSES[label % len(TOY_SHAPE_CLASSES)], 32, rng)
-                  [:, :, ::-1].transpose(2, 0, 1).reshape(-1) for label in labels]
+        images = [
+            draw_shape(TOY_SHAPE_CLASSES[label % len(TOY_SHAPE_CLASSES)], 32,
+                       rng)[:, :, ::-1].transpose(2, 0, 1).reshape(-1) for label in labels
+        ]
         return {'data': np.stack(images).astype(np.uint8), label_key: labels.tolist()}
 
     per_file = np.array_split(np.arange(splits['train']), len(train_files))

@@ -30,32 +30,37 @@ def _place_objects(size: int, max_objects: int, classes: Sequence[str],
         for _attempt in range(20):
             radius = rng.uniform(0.08, 0.2) * size
             center = rng.uniform(radius + 1, size - radius - 1, 2)
-            if all(np.linalg.norm(center - other['center']) > radius + other['radius'] + 2
-                   for other in objects):
-                objects.append(dict(name=classes[int(rng.integers(len(classes)))],
-                                    center=center, radius=radius,
-                                    angle=rng.uniform(0, 2 * np.pi),
-                                    colour=tuple(int(c) for c in rng.integers(128, 256, 3))))
+            if all(
+                    np.linalg.norm(center - other['center']) > radius + other['radius'] + 2
+                    for other in objects):
+                objects.append(
+                    dict(
+                        name=classes[int(rng.integers(len(classes)))],
+                        center=center,
+                        radius=radius,
+                        angle=rng.uniform(0, 2 * np.pi),
+                        colour=tuple(int(c) for c in rng.integers(128, 256, 3))))
                 break
     return objects
 
 
-def _draw_image(size: int, max_objects: int, classes: Sequence[str],
-                rng: np.random.Generator):
+def _draw_image(size: int, max_objects: int, classes: Sequence[str], rng: np.random.Generator):
     """An image and its boxes: (image (size, size, 3) uint8, [(class index, [x, y, w, h])])."""
     image = noisy_background(size, rng)
     boxes = []
     for obj in _place_objects(size, max_objects, classes, rng):
         thickness = max(1, int(size / 32))
-        paint_shape(image, obj['name'], obj['center'], obj['radius'], obj['angle'],
-                    obj['colour'], thickness)
-        mask = np.zeros((size, size), np.uint8)
-        paint_shape(mask, obj['name'], obj['center'], obj['radius'], obj['angle'], 255,
+        paint_shape(image, obj['name'], obj['center'], obj['radius'], obj['angle'], obj['colour'],
                     thickness)
+        mask = np.zeros((size, size), np.uint8)
+        paint_shape(mask, obj['name'], obj['center'], obj['radius'], obj['angle'], 255, thickness)
         ys, xs = np.nonzero(mask)
         x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
-        boxes.append((classes.index(obj['name']),
-                      [float(x0), float(y0), float(x1 - x0), float(y1 - y0)]))
+        boxes.append(
+            (classes.index(obj['name']), [float(x0),
+                                          float(y0),
+                                          float(x1 - x0),
+                                          float(y1 - y0)]))
     return image, boxes
 
 
@@ -80,8 +85,8 @@ def make_toy_coco(root: str,
     """
     splits = dict(splits or {'train': 64, 'val': 16})
     classes = list(classes)
-    manifest = dict(splits=splits, image_size=image_size, max_objects=max_objects,
-                    classes=classes, seed=seed)
+    manifest = dict(
+        splits=splits, image_size=image_size, max_objects=max_objects, classes=classes, seed=seed)
 
     def draw_split(split: str, split_index: int, count: int):
         rng = np.random.default_rng([seed, split_index])
@@ -122,12 +127,16 @@ def write_coco_set(root: str, manifest: dict, splits: Dict[str, int], image_size
         for index, (image, boxes) in enumerate(draw_split(split, split_index, count)):
             file_name = f'{index:05d}.png'
             cv2.imwrite(osp.join(root, split, file_name), image)
-            images.append(dict(id=index, file_name=file_name, height=image_size,
-                               width=image_size))
+            images.append(dict(id=index, file_name=file_name, height=image_size, width=image_size))
             for label, box in boxes:
-                annotations.append(dict(id=len(annotations) + 1, image_id=index,
-                                        category_id=label + 1, bbox=box,
-                                        area=box[2] * box[3], iscrowd=0))
+                annotations.append(
+                    dict(
+                        id=len(annotations) + 1,
+                        image_id=index,
+                        category_id=label + 1,
+                        bbox=box,
+                        area=box[2] * box[3],
+                        iscrowd=0))
         with open(osp.join(root, 'annotations', f'instances_{split}.json'), 'w') as f:
             json.dump(dict(images=images, annotations=annotations, categories=categories), f)
     with open(manifest_path, 'w') as f:

@@ -5,7 +5,8 @@ from .fault_tolerance import (NoCompleteCheckpointError, check_checkpoint_comple
                               enable_fault_tolerance, find_resume_checkpoint, resolve_resume,
                               restart_count)
 
-__all__ = ['CategoryCostLoop', 'ExactResumeHook', 'ExactResumeEpochBasedTrainLoop',
-           'SeededBatchFetch', 'enable_exact_resume', 'NoCompleteCheckpointError',
-           'check_checkpoint_complete', 'enable_fault_tolerance', 'find_resume_checkpoint',
-           'resolve_resume', 'restart_count']
+__all__ = [
+    'CategoryCostLoop', 'ExactResumeHook', 'ExactResumeEpochBasedTrainLoop', 'SeededBatchFetch',
+    'enable_exact_resume', 'NoCompleteCheckpointError', 'check_checkpoint_complete',
+    'enable_fault_tolerance', 'find_resume_checkpoint', 'resolve_resume', 'restart_count'
+]

@@ -74,9 +74,12 @@ class CategoryCostLoop(BaseLoop):
         classes = self.dataloader.dataset.metainfo.get('classes')
         if get_rank() == 0:
             os.makedirs(osp.dirname(osp.abspath(self.out_file)), exist_ok=True)
-            torch.save(dict(cost_matrix=cost, samples_per_class=rows,
-                            classes=list(classes) if classes else None, method='linear_cka'),
-                       self.out_file)
+            torch.save(
+                dict(
+                    cost_matrix=cost,
+                    samples_per_class=rows,
+                    classes=list(classes) if classes else None,
+                    method='linear_cka'), self.out_file)
         self.runner.logger.info(f'saved a {self.num_classes} x {self.num_classes} cost matrix '
                                 f'({rows} samples per class) to {self.out_file}')
         self.runner.call_hook('after_test')

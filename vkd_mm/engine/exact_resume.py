@@ -39,8 +39,10 @@ from mmengine.runner import EpochBasedTrainLoop
 
 from vkd_mm.registry import HOOKS, LOOPS
 
-__all__ = ['derive_seed', 'seed_all', 'SeededBatchFetch', 'ExactResumeHook',
-           'ExactResumeEpochBasedTrainLoop', 'enable_exact_resume']
+__all__ = [
+    'derive_seed', 'seed_all', 'SeededBatchFetch', 'ExactResumeHook',
+    'ExactResumeEpochBasedTrainLoop', 'enable_exact_resume'
+]
 
 _STATE_KEY = 'exact_resume'  # the checkpoint entry written by ExactResumeHook
 _STATE_VERSION = 1
@@ -198,8 +200,7 @@ def enable_exact_resume(cfg: Config) -> None:
         hooks.append(dict(type='ExactResumeHook'))
     cfg.custom_hooks = hooks
     train_cfg = cfg.train_cfg
-    loop_type = train_cfg.get('type', 'EpochBasedTrainLoop' if train_cfg.get('by_epoch')
-                              else None)
+    loop_type = train_cfg.get('type', 'EpochBasedTrainLoop' if train_cfg.get('by_epoch') else None)
     if loop_type in ('EpochBasedTrainLoop', EpochBasedTrainLoop):
         train_cfg.pop('by_epoch', None)
         train_cfg.type = 'ExactResumeEpochBasedTrainLoop'

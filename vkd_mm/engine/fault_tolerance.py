@@ -24,8 +24,10 @@ from mmengine.logging import print_log
 
 from vkd_mm.utils import NotACheckpointError, load_checkpoint_file
 
-__all__ = ['NoCompleteCheckpointError', 'restart_count', 'check_checkpoint_complete',
-           'find_resume_checkpoint', 'resolve_resume', 'enable_fault_tolerance']
+__all__ = [
+    'NoCompleteCheckpointError', 'restart_count', 'check_checkpoint_complete',
+    'find_resume_checkpoint', 'resolve_resume', 'enable_fault_tolerance'
+]
 
 _RESTART_VARIABLES = ('TORCHELASTIC_RESTART_COUNT', 'SLURM_RESTART_COUNT')
 _CHECKPOINT_NAME = re.compile(r'(epoch|iter)_\d+\.pth')  # CheckpointHook's default names
@@ -66,8 +68,9 @@ def _candidates(work_dir: str) -> List[str]:
         with open(pointer) as file:
             named = file.read().strip() or None
     folder = osp.dirname(named) if named else work_dir
-    found = [osp.join(folder, name) for name in os.listdir(folder)
-             if _CHECKPOINT_NAME.fullmatch(name)] if osp.isdir(folder) else []
+    found = [
+        osp.join(folder, name) for name in os.listdir(folder) if _CHECKPOINT_NAME.fullmatch(name)
+    ] if osp.isdir(folder) else []
     found.sort(key=lambda path: (osp.getmtime(path), path), reverse=True)
     return ([named] if named else []) + [path for path in found if path != named]
 
@@ -123,9 +126,10 @@ def resolve_resume(cfg: Config, requested: Optional[str]) -> None:
     if newest is not None:  # else a first start: a config's load_from (weights) still loads
         cfg.load_from = newest
     if restarts:
-        print_log(f'restart {restarts}: ' + (f'resuming from {newest}' if newest else
-                                             'no checkpoint yet, training from scratch'),
-                  logger='current')
+        print_log(
+            f'restart {restarts}: ' +
+            (f'resuming from {newest}' if newest else 'no checkpoint yet, training from scratch'),
+            logger='current')
 
 
 def enable_fault_tolerance(cfg: Config) -> None:

@@ -7,6 +7,6 @@ from .teacher_eval_hook import TeacherEvalHook
 
 __all__ = [
     'CosineLossWeightHook', 'cosine_weight', 'ProjectorDiagnosticsHook', 'projection_matrix_stats',
-    'inner_product_distortion', 'plot_diagnostics', 'TeacherEvalHook',
-    'AtomicCheckpointHook', 'point_last_checkpoint', 'PreemptionHook', 'PREEMPTED_EXIT_CODE'
+    'inner_product_distortion', 'plot_diagnostics', 'TeacherEvalHook', 'AtomicCheckpointHook',
+    'point_last_checkpoint', 'PreemptionHook', 'PREEMPTED_EXIT_CODE'
 ]

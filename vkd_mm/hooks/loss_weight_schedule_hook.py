@@ -17,8 +17,7 @@ def cosine_weight(base: float, progress: int, start: int, end: int) -> float:
     start))), reaching 0 at ``end``."""
     if progress <= start:
         return base
-    return 0.5 * base * (1 + math.cos(math.pi * min(progress - start, end - start) /
-                                      (end - start)))
+    return 0.5 * base * (1 + math.cos(math.pi * min(progress - start, end - start) / (end - start)))
 
 
 @HOOKS.register_module()
@@ -49,8 +48,10 @@ class CosineLossWeightHook(Hook):
     def _losses(self, runner) -> Dict[str, nn.Module]:
         """The loss modules of the named pairs of the model (its :class:`DistillPair` s)."""
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        found = {module.name: module.loss for module in model.modules()
-                 if isinstance(module, DistillPair)}
+        found = {
+            module.name: module.loss
+            for module in model.modules() if isinstance(module, DistillPair)
+        }
         missing = [name for name in self.pairs if name not in found]
         if missing:
             raise ValueError(f'CosineLossWeightHook: no distillation pair named {missing}; '

@@ -50,8 +50,10 @@ class PreemptionHook(Hook):
 
     def _handle(self, signum: int, frame) -> None:
         self.signalled = signum
-        print_log(f'received {signal.Signals(signum).name}: saving a checkpoint after this '
-                  'training step, then stopping', logger='current')
+        print_log(
+            f'received {signal.Signals(signum).name}: saving a checkpoint after this '
+            'training step, then stopping',
+            logger='current')
 
     def before_train(self, runner) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -77,8 +79,12 @@ class PreemptionHook(Hook):
             return
         step = runner.iter + 1
         filename = f'iter_{step}.pth'
-        runner.save_checkpoint(runner.work_dir, filename, meta=dict(epoch=runner.epoch, iter=step),
-                               by_epoch=False, backend_args=dict(backend=ATOMIC_BACKEND))
+        runner.save_checkpoint(
+            runner.work_dir,
+            filename,
+            meta=dict(epoch=runner.epoch, iter=step),
+            by_epoch=False,
+            backend_args=dict(backend=ATOMIC_BACKEND))
         if is_main_process():
             path = osp.join(runner.work_dir, filename)
             point_last_checkpoint(runner.work_dir, path)

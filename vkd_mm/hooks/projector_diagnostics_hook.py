@@ -32,9 +32,11 @@ def projection_matrix_stats(weight: torch.Tensor) -> Dict[str, float]:
     gram = weight.t() @ weight if weight.shape[1] <= weight.shape[0] else weight @ weight.t()
     identity = torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device)
     singular_values = torch.linalg.svdvals(weight)
-    return {'orth_err': (gram - identity).abs().max().item(),
-            'sv_min': singular_values.min().item(),
-            'sv_max': singular_values.max().item()}
+    return {
+        'orth_err': (gram - identity).abs().max().item(),
+        'sv_min': singular_values.min().item(),
+        'sv_max': singular_values.max().item()
+    }
 
 
 def inner_product_distortion(inputs: torch.Tensor, outputs: torch.Tensor) -> float:
@@ -104,6 +106,7 @@ class ProjectorDiagnosticsHook(Hook):
             self._handles.append(projector.register_forward_hook(self._capture(name)))
 
     def _capture(self, name: str):
+
         def hook(module, args, output) -> None:
             inputs, _ = to_tokens(args[0])
             outputs, _ = to_tokens(output)
@@ -111,7 +114,10 @@ class ProjectorDiagnosticsHook(Hook):
 
         return hook
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
         if not self._handles:
             return

@@ -76,10 +76,13 @@ class TeacherEvalHook(Hook):
             if isinstance(value, (int, float)):
                 runner.message_hub.update_scalar(key, value)
         runner.visualizer.add_scalars(
-            {k: v for k, v in tagged.items() if isinstance(v, (int, float))}, step=runner.iter)
-        runner.logger.info('Teacher evaluation (epoch %d, iter %d): %s', runner.epoch,
-                           runner.iter,
-                           '  '.join(f'{key}: {value:.4f}' if isinstance(value, float) else
-                                     f'{key}: {value}' for key, value in tagged.items()))
+            {
+                k: v
+                for k, v in tagged.items() if isinstance(v, (int, float))
+            }, step=runner.iter)
+        runner.logger.info(
+            'Teacher evaluation (epoch %d, iter %d): %s', runner.epoch, runner.iter,
+            '  '.join(f'{key}: {value:.4f}' if isinstance(value, float) else f'{key}: {value}'
+                      for key, value in tagged.items()))
         self.metrics = dict(metrics)
         return self.metrics

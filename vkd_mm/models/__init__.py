@@ -9,9 +9,7 @@ from .recorder import FeatureRecorder
 __all__ = [
     'VkDDistiller', 'DistillPair', 'FeatureSource', 'VkDLoss', 'vkd_loss', 'FeatureNormalizer',
     'SampleLayerNorm', 'BatchStandardize', 'BatchWhiten', 'BatchSampleWhiten', 'RunningWhiten',
-    'TokenProjector',
-    'OrthogonalProjector', 'LinearProjector', 'MLPProjector', 'ProjectorEnsemble',
+    'TokenProjector', 'OrthogonalProjector', 'LinearProjector', 'MLPProjector', 'ProjectorEnsemble',
     'FeatureRecorder', 'WKDLogitLoss', 'WKDFeatureLoss', 'ConvBottleneckProjector',
     'KLDivergenceLoss'
 ]
-

@@ -57,8 +57,10 @@ class FeatureRecorder:
         self.model = model
         self.role = role
         self.sources = dict(sources)
-        self._modules = {name: resolve_module(model, path, role)
-                         for name, (path, _) in self.sources.items()}
+        self._modules = {
+            name: resolve_module(model, path, role)
+            for name, (path, _) in self.sources.items()
+        }
 
     @contextmanager
     def record(self) -> Iterator[Dict[str, torch.Tensor]]:

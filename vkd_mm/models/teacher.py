@@ -10,8 +10,7 @@ from vkd_mm.registry import MODELS
 from vkd_mm.utils import load_config
 
 __all__ = [
-    'build_teacher', 'freeze_teacher', 'check_teacher_dtype', 'teacher_precision',
-    'TEACHER_DTYPES'
+    'build_teacher', 'freeze_teacher', 'check_teacher_dtype', 'teacher_precision', 'TEACHER_DTYPES'
 ]
 
 # the names `teacher_dtype` takes -> the dtype the teacher's forward computes in

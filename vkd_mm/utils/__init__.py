@@ -13,8 +13,8 @@ __all__ = [
     'export_student_state_dict', 'use_checkpoint_policy', 'load_checkpoint_file',
     'checkpoint_safe_globals', 'CheckpointNotTrustedError', 'NotACheckpointError',
     'TRUST_CHECKPOINTS_KEY', 'checkpoint_tool_parser', 'load_tool_checkpoint',
-    'add_trust_checkpoint_argument',
-    'extract_state_dict', 'load_state_dict_checked', 'load_checkpoint_checked',
-    'prepare_distributed', 'distributed_backend', 'load_config', 'load_run_config',
-    'host_installed', 'ATOMIC_BACKEND', 'AtomicLocalBackend', 'DiskFullError', 'atomic_write'
+    'add_trust_checkpoint_argument', 'extract_state_dict', 'load_state_dict_checked',
+    'load_checkpoint_checked', 'prepare_distributed', 'distributed_backend', 'load_config',
+    'load_run_config', 'host_installed', 'ATOMIC_BACKEND', 'AtomicLocalBackend', 'DiskFullError',
+    'atomic_write'
 ]

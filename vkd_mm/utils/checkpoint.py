@@ -31,10 +31,12 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
-__all__ = ['TRUST_CHECKPOINTS_KEY', 'CheckpointNotTrustedError', 'NotACheckpointError',
-           'checkpoint_safe_globals', 'load_checkpoint_file', 'use_checkpoint_policy',
-           'extract_state_dict', 'load_state_dict_checked', 'load_checkpoint_checked',
-           'export_student_state_dict']
+__all__ = [
+    'TRUST_CHECKPOINTS_KEY', 'CheckpointNotTrustedError', 'NotACheckpointError',
+    'checkpoint_safe_globals', 'load_checkpoint_file', 'use_checkpoint_policy',
+    'extract_state_dict', 'load_state_dict_checked', 'load_checkpoint_checked',
+    'export_student_state_dict'
+]
 
 TRUST_CHECKPOINTS_KEY = 'trust_checkpoints'  # the config key of the opt-in
 _MAX_LISTED_KEYS = 10  # keys shown per category in a mismatch report
@@ -164,8 +166,8 @@ def extract_state_dict(checkpoint: Mapping) -> 'OrderedDict[str, torch.Tensor]':
         if key in checkpoint and isinstance(checkpoint[key], Mapping):
             checkpoint = checkpoint[key]
             break
-    return OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v)
-                       for k, v in checkpoint.items())
+    return OrderedDict(
+        (k[len('module.'):] if k.startswith('module.') else k, v) for k, v in checkpoint.items())
 
 
 def _listed(keys: List[str]) -> str:
@@ -194,8 +196,10 @@ def load_state_dict_checked(model: nn.Module,
     own = model.state_dict()
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
-    mismatched = [f'{k} {tuple(state_dict[k].shape)} vs {tuple(own[k].shape)}'
-                  for k in own if k in state_dict and state_dict[k].shape != own[k].shape]
+    mismatched = [
+        f'{k} {tuple(state_dict[k].shape)} vs {tuple(own[k].shape)}' for k in own
+        if k in state_dict and state_dict[k].shape != own[k].shape
+    ]
     report = {'missing': missing, 'unexpected': unexpected, 'mismatched': mismatched}
     if strict and (missing or unexpected or mismatched):
         lines = [f'{role} does not match {source}:']
@@ -209,13 +213,14 @@ def load_state_dict_checked(model: nn.Module,
         lines.append('Check that the config builds the architecture the checkpoint was trained '
                      'with, convert the checkpoint, or load it with strict=False.')
         raise ValueError('\n'.join(lines))
-    compatible = {k: v for k, v in state_dict.items()
-                  if k in own and v.shape == own[k].shape}
+    compatible = {k: v for k, v in state_dict.items() if k in own and v.shape == own[k].shape}
     model.load_state_dict(compatible, strict=False)
     return report
 
 
-def load_checkpoint_checked(model: nn.Module, filename: str, strict: bool = True,
+def load_checkpoint_checked(model: nn.Module,
+                            filename: str,
+                            strict: bool = True,
                             role: str = 'model') -> Dict[str, List[str]]:
     """Read a checkpoint file in any layout :func:`extract_state_dict` knows and load it with
     :func:`load_state_dict_checked`. A local file is read by :func:`load_checkpoint_file`
@@ -224,8 +229,12 @@ def load_checkpoint_checked(model: nn.Module, filename: str, strict: bool = True
         checkpoint = load_checkpoint_file(filename, map_location='cpu')
     else:  # URLs and the other schemes MMEngine knows
         checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
-    return load_state_dict_checked(model, extract_state_dict(checkpoint), strict=strict,
-                                   source=f'{role} checkpoint {filename}', role=role)
+    return load_state_dict_checked(
+        model,
+        extract_state_dict(checkpoint),
+        strict=strict,
+        source=f'{role} checkpoint {filename}',
+        role=role)
 
 
 def export_student_state_dict(checkpoint: Mapping,
@@ -240,8 +249,8 @@ def export_student_state_dict(checkpoint: Mapping,
         OrderedDict: the state dict of the stock student model.
     """
     state_dict = extract_state_dict(checkpoint)
-    student = OrderedDict((k[len(prefix):], v) for k, v in state_dict.items()
-                          if k.startswith(prefix))
+    student = OrderedDict(
+        (k[len(prefix):], v) for k, v in state_dict.items() if k.startswith(prefix))
     if not student:
         raise ValueError(f'the checkpoint has no key starting with {prefix!r}; it was not '
                          f'written by a distiller (first keys: {list(state_dict)[:5]})')

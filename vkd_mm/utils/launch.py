@@ -35,10 +35,12 @@ def _attempt_store() -> Optional[dist.Store]:
     store (``init_process_group`` then reads ``MASTER_ADDR`` and ``MASTER_PORT`` itself)."""
     if os.environ.get('TORCHELASTIC_USE_AGENT_STORE') != str(True):
         return None
-    store = dist.TCPStore(os.environ['MASTER_ADDR'], int(os.environ['MASTER_PORT']),
-                          int(os.environ['WORLD_SIZE']), is_master=False)
-    return dist.PrefixStore(f"attempt_{os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')}/",
-                            store)
+    store = dist.TCPStore(
+        os.environ['MASTER_ADDR'],
+        int(os.environ['MASTER_PORT']),
+        int(os.environ['WORLD_SIZE']),
+        is_master=False)
+    return dist.PrefixStore(f"attempt_{os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')}/", store)
 
 
 def prepare_distributed(cfg: Config, launcher: str) -> None:
@@ -63,9 +65,12 @@ def prepare_distributed(cfg: Config, launcher: str) -> None:
         options = {}
         if dist_cfg.get('timeout') is not None:  # seconds, as MMEngine's init_dist takes it
             options['timeout'] = timedelta(seconds=dist_cfg['timeout'])
-        dist.init_process_group(backend=backend, store=_attempt_store(),
-                                rank=int(os.environ['RANK']),
-                                world_size=int(os.environ['WORLD_SIZE']), **options)
+        dist.init_process_group(
+            backend=backend,
+            store=_attempt_store(),
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']),
+            **options)
     if torch.cuda.is_available():
         return
     wrapper = dict(cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel'))

@@ -5,13 +5,13 @@ from vkd_mm.hosts import require_host_libraries
 
 require_host_libraries(__name__)
 
-from .datasets import CIFAR10Subset, CIFAR100Subset, subset_indices  # noqa: E402
-from .diff_augment import DiffAugment  # noqa: E402
-from .discriminator import VkDBigGANDiscriminator  # noqa: E402
-from .image_teacher import CLIPImageEncoder, FrozenImageTeacher  # noqa: E402
-from .kd_loss import L2DistanceLoss  # noqa: E402
-from .prdc import PrecisionRecallDensityCoverage, prdc  # noqa: E402
-from .vkd_biggan import LeCamRegularizer, VkDBigGAN  # noqa: E402
+from .datasets import CIFAR10Subset, CIFAR100Subset, subset_indices
+from .diff_augment import DiffAugment
+from .discriminator import VkDBigGANDiscriminator
+from .image_teacher import CLIPImageEncoder, FrozenImageTeacher
+from .kd_loss import L2DistanceLoss
+from .prdc import PrecisionRecallDensityCoverage, prdc
+from .vkd_biggan import LeCamRegularizer, VkDBigGAN
 
 __all__ = [
     'DiffAugment', 'VkDBigGANDiscriminator', 'CLIPImageEncoder', 'FrozenImageTeacher',

@@ -45,8 +45,8 @@ class VkDBigGANDiscriminator(BigGANDiscriminator):
             layer = nn.Linear(in_channels, out_channels)
             return nn.utils.spectral_norm(layer, eps=sn_eps) if with_spectral_norm else layer
 
-        self.kd_head = nn.Sequential(linear(feat_channels, kd_hidden_channels),
-                                     linear(kd_hidden_channels, kd_channels))
+        self.kd_head = nn.Sequential(
+            linear(feat_channels, kd_hidden_channels), linear(kd_hidden_channels, kd_channels))
         self.teacher_channels = teacher_channels
         if projector is None and kd_channels != teacher_channels:
             raise ValueError(f'without a projector the embedding must have the teacher width: '

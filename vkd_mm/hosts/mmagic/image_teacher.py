@@ -31,8 +31,8 @@ class CLIPImageEncoder(nn.Module):
         super().__init__()
         from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
         if pretrained is not None:
-            self.model = CLIPVisionModelWithProjection.from_pretrained(pretrained,
-                                                                       local_files_only=True)
+            self.model = CLIPVisionModelWithProjection.from_pretrained(
+                pretrained, local_files_only=True)
         elif config is not None:
             self.model = CLIPVisionModelWithProjection(CLIPVisionConfig(**config))
         else:
@@ -99,8 +99,7 @@ class FrozenImageTeacher(nn.Module):
         if self.channel_order == 'BGR':
             images = images.flip(1)
         if images.shape[-1] != self.input_size:
-            images = F.interpolate(images, size=(self.input_size, self.input_size),
-                                   mode='nearest')
+            images = F.interpolate(images, size=(self.input_size, self.input_size), mode='nearest')
         if self.input_mode == 'normalized':
             images = ((images + 1) / 2 - self.mean) / self.std
         if hasattr(self.encoder, 'extract_feat'):

@@ -41,8 +41,10 @@ def knn_radii(features: torch.Tensor, k: int, chunk_size: int = 4096) -> torch.T
         Tensor: (N, ) radii.
     """
     # the sample itself is at distance 0: its k-th neighbour is the (k + 1)-th smallest
-    return torch.cat([torch.cdist(chunk, features).kthvalue(k + 1, dim=1).values
-                      for chunk in features.split(chunk_size)])
+    return torch.cat([
+        torch.cdist(chunk, features).kthvalue(k + 1, dim=1).values
+        for chunk in features.split(chunk_size)
+    ])
 
 
 def prdc(real: torch.Tensor,
@@ -119,8 +121,8 @@ class PrecisionRecallDensityCoverage(FrechetInceptionDistance):
         self.device = module.data_preprocessor.device
         self.inception.to(self.device)
         self.inception.eval()
-        state = prepare_inception_feat(dataloader, self, module.data_preprocessor,
-                                       capture_mean_cov=True, capture_all=True)
+        state = prepare_inception_feat(
+            dataloader, self, module.data_preprocessor, capture_mean_cov=True, capture_all=True)
         if not is_main_process():
             return
         if 'raw_feature' not in state:

@@ -45,8 +45,9 @@ class LeCamRegularizer(nn.Module):
                 ema.mul_(self.decay).add_((1 - self.decay) * pred.mean())
         if gen_iter < self.start_iter:
             return None
-        return self.weight * (F.relu(pred_real - self.ema_fake).pow(2).mean() +
-                              F.relu(self.ema_real - pred_fake).pow(2).mean())
+        return self.weight * (
+            F.relu(pred_real - self.ema_fake).pow(2).mean() +
+            F.relu(self.ema_real - pred_fake).pow(2).mean())
 
 
 @MODELS.register_module()
@@ -114,8 +115,10 @@ class VkDBigGAN(BigGAN):
             # D projects its embedding itself (inside its DDP wrapper): the pair has no projector
             channels = self.discriminator.teacher_channels
             self.vkd_pair = DistillPair(
-                'vkd', student=dict(path=None, channels=channels),
-                teacher=dict(path=None, channels=channels), loss=kd_loss,
+                'vkd',
+                student=dict(path=None, channels=channels),
+                teacher=dict(path=None, channels=channels),
+                loss=kd_loss,
                 teacher_norm=teacher_norm)
         self.diff_augment = MODELS.build(diff_augment) if diff_augment else nn.Identity()
         self.lecam = LeCamRegularizer(**lecam) if lecam is not None else None
@@ -144,8 +147,11 @@ class VkDBigGAN(BigGAN):
             names (Sequence[str]): one name per chunk of B.
         """
         pair = self.vkd_pair
-        chunks = [pair.reduce(student, teacher) for student, teacher in zip(
-            projected.chunk(len(names)), self.teacher_features(images).chunk(len(names)))]
+        chunks = [
+            pair.reduce(student, teacher) for student, teacher in zip(
+                projected.chunk(len(names)),
+                self.teacher_features(images).chunk(len(names)))
+        ]
         students = [pair.project(student) for student, _ in chunks]
         # each chunk is normalised over its own batch of B
         targets = [pair.target(teacher) for _, teacher in chunks]
@@ -167,8 +173,8 @@ class VkDBigGAN(BigGAN):
         batch = real_imgs.shape[0]
         fake_labels = self.label_fn(num_batches=batch)
         with torch.no_grad():
-            fake_imgs = self.generator(noise=self.noise_fn(num_batches=batch),
-                                       label=fake_labels, return_noise=False)
+            fake_imgs = self.generator(
+                noise=self.noise_fn(num_batches=batch), label=fake_labels, return_noise=False)
         # NOTE one pass over [fake; real], as KD-DLGAN: one spectral-norm power iteration
         images = self.diff_augment(torch.cat([fake_imgs, real_imgs]))
         labels = torch.cat([fake_labels.view(-1), real_labels.view(-1)])
@@ -178,8 +184,9 @@ class VkDBigGAN(BigGAN):
         else:
             preds = self.discriminator(images, label=labels)
         pred_fake, pred_real = preds.split(batch)
-        losses = dict(loss_disc_fake=F.relu(1 + pred_fake).mean(),
-                      loss_disc_real=F.relu(1 - pred_real).mean())
+        losses = dict(
+            loss_disc_fake=F.relu(1 + pred_fake).mean(),
+            loss_disc_real=F.relu(1 - pred_real).mean())
         if self.lecam is not None:
             lecam = self.lecam(pred_real, pred_fake,
                                self.generator_iteration(self.discriminator_steps))
@@ -195,8 +202,8 @@ class VkDBigGAN(BigGAN):
                         optimizer_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
         batch = len(data_samples)
         labels = self.label_fn(num_batches=batch)
-        fake_imgs = self.generator(noise=self.noise_fn(num_batches=batch), label=labels,
-                                   return_noise=False)
+        fake_imgs = self.generator(
+            noise=self.noise_fn(num_batches=batch), label=labels, return_noise=False)
         images = self.diff_augment(fake_imgs)
         with_kd = self.teacher is not None and 'generator' in self.kd_steps
         if with_kd:

@@ -4,12 +4,11 @@ from vkd_mm.hosts import require_host_libraries
 
 require_host_libraries(__name__)
 
-from .deformable_attention import (  # noqa: E402
-    PortableDeformableAttention, compiled_kernel_runs_on)
-from .vidt import ViDT  # noqa: E402
-from .vidt_checkpoint import convert_official_vidt, to_official_vidt  # noqa: E402
-from .vidt_decoder import ViDTTransformerDecoder  # noqa: E402
-from .vidt_swin import ViDTSwin  # noqa: E402
+from .deformable_attention import PortableDeformableAttention, compiled_kernel_runs_on
+from .vidt import ViDT
+from .vidt_checkpoint import convert_official_vidt, to_official_vidt
+from .vidt_decoder import ViDTTransformerDecoder
+from .vidt_swin import ViDTSwin
 
 __all__ = [
     'ViDT', 'ViDTSwin', 'ViDTTransformerDecoder', 'PortableDeformableAttention',

@@ -51,8 +51,8 @@ def compiled_kernel_runs_on(device: torch.device) -> bool:
             weights = torch.ones(1, 1, 1, 1, 1, device=device)
             try:
                 with torch.no_grad():
-                    MultiScaleDeformableAttnFunction.apply(value, shapes, start, locations,
-                                                           weights, 64)
+                    MultiScaleDeformableAttnFunction.apply(value, shapes, start, locations, weights,
+                                                           64)
             except RuntimeError:
                 runs = False
         _kernel_runs[device] = runs
@@ -116,18 +116,14 @@ class PortableDeformableAttention(MultiScaleDeformableAttention):
         global _warned
         if not _warned:
             _warned = True
-            warnings.warn(FALLBACK_WARNING.format(device=query.device,
-                                                  cuda=get_compiling_cuda_version()))
+            warnings.warn(
+                FALLBACK_WARNING.format(device=query.device, cuda=get_compiling_cuda_version()))
         return self.forward_pytorch(query, value, identity, query_pos, key_padding_mask,
                                     reference_points, spatial_shapes)
 
-    def forward_pytorch(self,
-                        query: torch.Tensor,
-                        value: Optional[torch.Tensor],
-                        identity: Optional[torch.Tensor],
-                        query_pos: Optional[torch.Tensor],
-                        key_padding_mask: Optional[torch.Tensor],
-                        reference_points: torch.Tensor,
+    def forward_pytorch(self, query: torch.Tensor, value: Optional[torch.Tensor],
+                        identity: Optional[torch.Tensor], query_pos: Optional[torch.Tensor],
+                        key_padding_mask: Optional[torch.Tensor], reference_points: torch.Tensor,
                         spatial_shapes: torch.Tensor) -> torch.Tensor:
         """The attention through ``multi_scale_deformable_attn_pytorch`` on any device.
 
@@ -158,12 +154,10 @@ class PortableDeformableAttention(MultiScaleDeformableAttention):
         value = value.view(batch, num_value, self.num_heads, -1)
         offsets = self.sampling_offsets(query).view(batch, num_query, self.num_heads,
                                                     self.num_levels, self.num_points, 2)
-        weights = self.attention_weights(query).view(
-            batch, num_query, self.num_heads, self.num_levels * self.num_points).softmax(-1)
-        weights = weights.view(batch, num_query, self.num_heads, self.num_levels,
-                               self.num_points)
-        locations = sampling_locations(reference_points, offsets, spatial_shapes,
-                                       self.num_points)
+        weights = self.attention_weights(query).view(batch, num_query, self.num_heads,
+                                                     self.num_levels * self.num_points).softmax(-1)
+        weights = weights.view(batch, num_query, self.num_heads, self.num_levels, self.num_points)
+        locations = sampling_locations(reference_points, offsets, spatial_shapes, self.num_points)
         output = self.output_proj(
             multi_scale_deformable_attn_pytorch(value, spatial_shapes, locations, weights))
         if not self.batch_first:

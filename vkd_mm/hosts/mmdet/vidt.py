@@ -68,8 +68,11 @@ class ViDT(DetectionTransformer):
         for key in ('num_pred_layer', 'share_pred_layer', 'as_two_stage'):
             if key in bbox_head:
                 raise ValueError(f'ViDT sets bbox_head.{key} itself; remove it from the config')
-        bbox_head = dict(bbox_head, num_pred_layer=decoder['num_layers'] + 1,
-                         share_pred_layer=False, as_two_stage=False)
+        bbox_head = dict(
+            bbox_head,
+            num_pred_layer=decoder['num_layers'] + 1,
+            share_pred_layer=False,
+            as_two_stage=False)
         self.embed_dims = embed_dims
         super().__init__(
             backbone=backbone,
@@ -123,7 +126,8 @@ class ViDT(DetectionTransformer):
             mask[index, :img_h, :img_w] = False
         return mask
 
-    def extract_feat(self, batch_inputs: torch.Tensor,
+    def extract_feat(self,
+                     batch_inputs: torch.Tensor,
                      batch_data_samples: OptSampleList = None) -> Tuple:
         """Run the body.
 
@@ -140,10 +144,14 @@ class ViDT(DetectionTransformer):
         head_inputs_dict = self.forward_transformer(img_feats, batch_data_samples)
         # NOTE ViDT has no encoder proposals (Deformable DETR's two-stage outputs).
         return self.bbox_head.loss(
-            **head_inputs_dict, enc_outputs_class=None, enc_outputs_coord=None,
+            **head_inputs_dict,
+            enc_outputs_class=None,
+            enc_outputs_coord=None,
             batch_data_samples=batch_data_samples)
 
-    def predict(self, batch_inputs: torch.Tensor, batch_data_samples: SampleList,
+    def predict(self,
+                batch_inputs: torch.Tensor,
+                batch_data_samples: SampleList,
                 rescale: bool = True) -> SampleList:
         img_feats = self.extract_feat(batch_inputs, batch_data_samples)
         head_inputs_dict = self.forward_transformer(img_feats, batch_data_samples)
@@ -151,13 +159,15 @@ class ViDT(DetectionTransformer):
             **head_inputs_dict, rescale=rescale, batch_data_samples=batch_data_samples)
         return self.add_pred_to_datasample(batch_data_samples, results_list)
 
-    def _forward(self, batch_inputs: torch.Tensor,
+    def _forward(self,
+                 batch_inputs: torch.Tensor,
                  batch_data_samples: OptSampleList = None) -> Tuple[torch.Tensor, torch.Tensor]:
         img_feats = self.extract_feat(batch_inputs, batch_data_samples)
         head_inputs_dict = self.forward_transformer(img_feats, batch_data_samples)
         return self.bbox_head.forward(**head_inputs_dict)
 
-    def pre_transformer(self, img_feats: Tuple,
+    def pre_transformer(self,
+                        img_feats: Tuple,
                         batch_data_samples: OptSampleList = None) -> Tuple[Dict, Dict]:
         """Project and flatten the patch features; resize the padding mask to every level.
 
@@ -170,17 +180,19 @@ class ViDT(DetectionTransformer):
         feats, det_tgt, det_pos, mask = img_feats
         srcs = [proj(feat) for proj, feat in zip(self.input_proj, feats)]
         memory = torch.cat([src.flatten(2).transpose(1, 2) for src in srcs], dim=1)
-        spatial_shapes = torch.as_tensor([src.shape[-2:] for src in srcs], dtype=torch.long,
+        spatial_shapes = torch.as_tensor([src.shape[-2:] for src in srcs],
+                                         dtype=torch.long,
                                          device=memory.device)
-        level_start_index = torch.cat(
-            (spatial_shapes.new_zeros((1, )), spatial_shapes.prod(1).cumsum(0)[:-1]))
+        level_start_index = torch.cat((spatial_shapes.new_zeros(
+            (1, )), spatial_shapes.prod(1).cumsum(0)[:-1]))
         batch_size = memory.shape[0]
         if mask is None:
             memory_mask = None
             valid_ratios = memory.new_ones(batch_size, len(srcs), 2)
         else:
-            level_masks = [F.interpolate(mask[None].float(), size=src.shape[-2:]).bool()[0]
-                           for src in srcs]
+            level_masks = [
+                F.interpolate(mask[None].float(), size=src.shape[-2:]).bool()[0] for src in srcs
+            ]
             memory_mask = torch.cat([m.flatten(1) for m in level_masks], dim=1)
             valid_ratios = torch.stack([self.get_valid_ratio(m) for m in level_masks], 1)
         encoder_inputs_dict = dict(memory=memory, det_tgt=det_tgt, det_pos=det_pos)
@@ -218,10 +230,10 @@ class ViDT(DetectionTransformer):
             query=query, query_pos=query_pos, memory=memory, reference_points=reference_points)
         return decoder_inputs_dict, {}
 
-    def forward_decoder(self, query: torch.Tensor, query_pos: torch.Tensor,
-                        memory: torch.Tensor, memory_mask: Optional[torch.Tensor],
-                        reference_points: torch.Tensor, spatial_shapes: torch.Tensor,
-                        level_start_index: torch.Tensor, valid_ratios: torch.Tensor) -> Dict:
+    def forward_decoder(self, query: torch.Tensor, query_pos: torch.Tensor, memory: torch.Tensor,
+                        memory_mask: Optional[torch.Tensor], reference_points: torch.Tensor,
+                        spatial_shapes: torch.Tensor, level_start_index: torch.Tensor,
+                        valid_ratios: torch.Tensor) -> Dict:
         """Decoder with box refinement by the head's regression branches.
 
         Returns:

@@ -29,11 +29,10 @@ __all__ = ['COCO_CATEGORY_IDS', 'convert_official_vidt', 'to_official_vidt']
 
 #: COCO's 80 category ids in annotation order; row ``COCO_CATEGORY_IDS[k]`` of an official
 #: 91-way classifier is class ``k`` of mmdet's CocoDataset.
-COCO_CATEGORY_IDS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
-                     23, 24, 25, 27, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44,
-                     46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64,
-                     65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88,
-                     89, 90)
+COCO_CATEGORY_IDS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+                     24, 25, 27, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 46, 47,
+                     48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 67, 70,
+                     72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90)
 OFFICIAL_NUM_CLASSES = 91
 
 _UNUSED = (r'transformer\.level_embed', r'backbone\.norm[123]\..*',
@@ -143,4 +142,3 @@ def to_official_vidt(state_dict: Dict[str, torch.Tensor],
         else:
             raise ValueError(f'{key!r} has no counterpart in the official ViDT layout')
     return official
-

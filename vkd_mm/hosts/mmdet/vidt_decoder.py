@@ -60,10 +60,16 @@ class ViDTTransformerDecoder(DeformableDetrTransformerDecoder):
         body_reference[..., :2] = delta[..., :2] + inverse_sigmoid(reference_points)
         body_reference = body_reference.sigmoid().detach()
         hidden_states, references = super().forward(
-            query=query, query_pos=query_pos, value=value, key_padding_mask=key_padding_mask,
-            reference_points=body_reference, spatial_shapes=spatial_shapes,
-            level_start_index=level_start_index, valid_ratios=valid_ratios,
-            reg_branches=reg_branches[1:], **kwargs)
+            query=query,
+            query_pos=query_pos,
+            value=value,
+            key_padding_mask=key_padding_mask,
+            reference_points=body_reference,
+            spatial_shapes=spatial_shapes,
+            level_start_index=level_start_index,
+            valid_ratios=valid_ratios,
+            reg_branches=reg_branches[1:],
+            **kwargs)
         hidden_states = torch.cat([query[None], hidden_states])
         references = torch.cat([body_reference[None], references])
         return hidden_states, references

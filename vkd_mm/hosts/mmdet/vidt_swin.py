@@ -28,41 +28,9 @@ from torch import nn
 
 from vkd_mm.registry import MODELS
 from vkd_mm.utils import extract_state_dict
+from .swin_windows import MASKED_LOGIT, shifted_window_mask, window_partition, window_reverse
 
 __all__ = ['ViDTSwin', 'ReconfiguredAttention', 'RAMBlock', 'DetPatchMerging', 'RAMStage']
-
-# NOTE the official code adds -100 (not -inf) to masked attention logits; kept for parity.
-MASKED_LOGIT = -100.0
-
-
-def window_partition(x: torch.Tensor, window_size: int) -> torch.Tensor:
-    """(B, H, W, C) -> (B, nW, window_size**2, C), windows in row-major order."""
-    batch, height, width, channels = x.shape
-    x = x.view(batch, height // window_size, window_size, width // window_size, window_size,
-               channels)
-    return x.permute(0, 1, 3, 2, 4, 5).reshape(batch, -1, window_size * window_size, channels)
-
-
-def window_reverse(windows: torch.Tensor, window_size: int, height: int,
-                   width: int) -> torch.Tensor:
-    """(B, nW, window_size**2, C) -> (B, H, W, C); inverse of :func:`window_partition`."""
-    batch, channels = windows.shape[0], windows.shape[-1]
-    x = windows.view(batch, height // window_size, width // window_size, window_size,
-                     window_size, channels)
-    return x.permute(0, 1, 3, 2, 4, 5).reshape(batch, height, width, channels)
-
-
-def shifted_window_mask(height: int, width: int, window_size: int, shift_size: int,
-                        device: torch.device) -> torch.Tensor:
-    """Swin's cyclic-shift mask over padded (height, width): (nW, window_size**2, window_size**2),
-    0 between tokens of the same region and ``MASKED_LOGIT`` across regions."""
-    regions = torch.zeros((1, height, width, 1), device=device)
-    bounds = (slice(0, -window_size), slice(-window_size, -shift_size), slice(-shift_size, None))
-    for index, (rows, cols) in enumerate((r, c) for r in bounds for c in bounds):
-        regions[:, rows, cols, :] = index
-    regions = window_partition(regions, window_size)[0, :, :, 0]
-    differs = regions.unsqueeze(1) != regions.unsqueeze(2)
-    return differs.float() * MASKED_LOGIT
 
 
 class PatchEmbed(nn.Module):
@@ -98,15 +66,13 @@ class ReconfiguredAttention(nn.Module):
         qkv_bias (bool): bias of the qkv projection. Default: True.
     """
 
-    def __init__(self, dims: int, num_heads: int, window_size: int,
-                 qkv_bias: bool = True) -> None:
+    def __init__(self, dims: int, num_heads: int, window_size: int, qkv_bias: bool = True) -> None:
         super().__init__()
         self.num_heads = num_heads
         self.window_size = window_size
         self.relative_position_bias_table = nn.Parameter(
             torch.zeros((2 * window_size - 1)**2, num_heads))
-        self.register_buffer('relative_position_index',
-                             self._relative_position_index(window_size))
+        self.register_buffer('relative_position_index', self._relative_position_index(window_size))
         self.qkv = nn.Linear(dims, dims * 3, bias=qkv_bias)
         self.proj = nn.Linear(dims, dims)
         trunc_normal_(self.relative_position_bias_table, std=.02)
@@ -114,8 +80,9 @@ class ReconfiguredAttention(nn.Module):
     @staticmethod
     def _relative_position_index(window_size: int) -> torch.Tensor:
         """(window_size**2, window_size**2) index into the bias table, as in Swin."""
-        coords = torch.stack(torch.meshgrid(torch.arange(window_size), torch.arange(window_size),
-                                            indexing='ij')).flatten(1)
+        coords = torch.stack(
+            torch.meshgrid(torch.arange(window_size), torch.arange(window_size),
+                           indexing='ij')).flatten(1)
         relative = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0) + window_size - 1
         return relative[..., 0] * (2 * window_size - 1) + relative[..., 1]
 
@@ -184,8 +151,14 @@ class RAMBlock(nn.Module):
         drop_path (float): stochastic depth rate. Default: 0.
     """
 
-    def __init__(self, dims: int, num_heads: int, window_size: int, shift_size: int,
-                 pos_dims: int = 256, mlp_ratio: float = 4., drop_path: float = 0.) -> None:
+    def __init__(self,
+                 dims: int,
+                 num_heads: int,
+                 window_size: int,
+                 shift_size: int,
+                 pos_dims: int = 256,
+                 mlp_ratio: float = 4.,
+                 drop_path: float = 0.) -> None:
         super().__init__()
         self.window_size = window_size
         self.shift_size = shift_size
@@ -230,8 +203,8 @@ class RAMBlock(nn.Module):
         cross_patch = None
         if patch_pos is not None:
             cross_patch = (patch + patch_pos).view(batch, height * width, channels)
-        padded, det = self.attn(padded, det, shift_mask if self.shift_size else None,
-                                cross_patch, cross_bias)
+        padded, det = self.attn(padded, det, shift_mask if self.shift_size else None, cross_patch,
+                                cross_bias)
         if self.shift_size:
             padded = torch.roll(padded, (self.shift_size, self.shift_size), dims=(1, 2))
         patch = padded[:, :height, :width].reshape(batch, height * width, channels)
@@ -262,8 +235,10 @@ class DetPatchMerging(nn.Module):
         batch, _, channels = x.shape
         patch = x[:, :height * width].view(batch, height, width, channels)
         patch = F.pad(patch, (0, 0, 0, width % 2, 0, height % 2))
-        patch = torch.cat([patch[:, 0::2, 0::2], patch[:, 1::2, 0::2], patch[:, 0::2, 1::2],
-                           patch[:, 1::2, 1::2]], dim=-1).flatten(1, 2)
+        patch = torch.cat([
+            patch[:, 0::2, 0::2], patch[:, 1::2, 0::2], patch[:, 0::2, 1::2], patch[:, 1::2, 1::2]
+        ],
+                          dim=-1).flatten(1, 2)
         det = x[:, height * width:].repeat(1, 1, 4)
         return self.reduction(self.norm(torch.cat([patch, det], dim=1)))
 
@@ -281,22 +256,35 @@ class RAMStage(nn.Module):
         pos_dims (int): channels of the [DET] position embedding. Default: 256.
     """
 
-    def __init__(self, dims: int, depth: int, num_heads: int, out_dims: int,
-                 window_size: int = 7, drop_path: Sequence[float] = (),
+    def __init__(self,
+                 dims: int,
+                 depth: int,
+                 num_heads: int,
+                 out_dims: int,
+                 window_size: int = 7,
+                 drop_path: Sequence[float] = (),
                  pos_dims: int = 256) -> None:
         super().__init__()
         self.dims = dims
         self.window_size = window_size
         drop_path = list(drop_path) or [0.] * depth
         self.blocks = nn.ModuleList([
-            RAMBlock(dims, num_heads, window_size, 0 if i % 2 == 0 else window_size // 2,
-                     pos_dims=pos_dims, drop_path=drop_path[i]) for i in range(depth)
+            RAMBlock(
+                dims,
+                num_heads,
+                window_size,
+                0 if i % 2 == 0 else window_size // 2,
+                pos_dims=pos_dims,
+                drop_path=drop_path[i]) for i in range(depth)
         ])
         self.downsample = DetPatchMerging(dims, out_dims)
-        self.patch_pos_encoding = SinePositionalEncoding(num_feats=dims // 2, normalize=True,
-                                                         eps=1e-6)
+        self.patch_pos_encoding = SinePositionalEncoding(
+            num_feats=dims // 2, normalize=True, eps=1e-6)
 
-    def forward(self, x: torch.Tensor, hw_shape: Tuple[int, int], det_pos: torch.Tensor,
+    def forward(self,
+                x: torch.Tensor,
+                hw_shape: Tuple[int, int],
+                det_pos: torch.Tensor,
                 input_mask: Optional[torch.Tensor] = None,
                 cross_attn: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:
         """
@@ -362,14 +350,14 @@ class ViDTSwin(BaseModule):
             ViDT checkpoint by name (keys of other modules are skipped and listed).
     """
     arch_settings = {
-        'nano': dict(embed_dims=48, depths=(2, 2, 6, 2), num_heads=(3, 6, 12, 24),
-                     drop_path_rate=0.0),
-        'tiny': dict(embed_dims=96, depths=(2, 2, 6, 2), num_heads=(3, 6, 12, 24),
-                     drop_path_rate=0.2),
-        'small': dict(embed_dims=96, depths=(2, 2, 18, 2), num_heads=(3, 6, 12, 24),
-                      drop_path_rate=0.3),
-        'base': dict(embed_dims=128, depths=(2, 2, 18, 2), num_heads=(4, 8, 16, 32),
-                     drop_path_rate=0.3),
+        'nano':
+        dict(embed_dims=48, depths=(2, 2, 6, 2), num_heads=(3, 6, 12, 24), drop_path_rate=0.0),
+        'tiny':
+        dict(embed_dims=96, depths=(2, 2, 6, 2), num_heads=(3, 6, 12, 24), drop_path_rate=0.2),
+        'small':
+        dict(embed_dims=96, depths=(2, 2, 18, 2), num_heads=(3, 6, 12, 24), drop_path_rate=0.3),
+        'base':
+        dict(embed_dims=128, depths=(2, 2, 18, 2), num_heads=(4, 8, 16, 32), drop_path_rate=0.3),
     }
 
     def __init__(self,
@@ -459,17 +447,20 @@ class ViDTSwin(BaseModule):
         x = self.patch_embed(x)
         height, width = x.shape[-2:]
         if mask is not None:
-            mask = F.interpolate(mask[None].float(),
-                                 size=(height // self.mask_divisor,
-                                       width // self.mask_divisor)).bool()[0]
+            mask = F.interpolate(
+                mask[None].float(),
+                size=(height // self.mask_divisor, width // self.mask_divisor)).bool()[0]
         # [B, C, H, W] -> [B, H*W, C]
         patch = x.flatten(2).transpose(1, 2)
         det = self.det_token.expand(batch, -1, -1)
         det_pos = self.det_pos_embed
         outs = []
         for index, stage in enumerate(self.layers):
-            stage_out, merged = stage(torch.cat([patch, det], dim=1), (height, width), det_pos,
-                                      mask, cross_attn=index in self.cross_attn_stages)
+            stage_out, merged = stage(
+                torch.cat([patch, det], dim=1), (height, width),
+                det_pos,
+                mask,
+                cross_attn=index in self.cross_attn_stages)
             if index > 0:
                 # [B, H*W, C] -> [B, C, H, W]
                 outs.append(stage_out[:, :height * width].transpose(1, 2).reshape(

@@ -43,8 +43,11 @@ class ConvStem(nn.Module):
                              f'its stem_stride ({stem_stride})')
 
         def conv_bn_relu(inputs: int, kernel: int, stride: int) -> list:
-            return [nn.Conv2d(inputs, stem_channels, kernel, stride, kernel // 2, bias=False),
-                    nn.BatchNorm2d(stem_channels), nn.ReLU(inplace=True)]
+            return [
+                nn.Conv2d(inputs, stem_channels, kernel, stride, kernel // 2, bias=False),
+                nn.BatchNorm2d(stem_channels),
+                nn.ReLU(inplace=True)
+            ]
 
         self.stem = nn.Sequential(*conv_bn_relu(in_channels, 7, stem_stride),
                                   *conv_bn_relu(stem_channels, 3, 1),
@@ -72,8 +75,9 @@ class ConvStemDistilledViT(DistilledVisionTransformer):
                  stem_stride: int = 2,
                  **kwargs) -> None:
         super().__init__(arch=arch, **kwargs)
-        self.patch_embed = ConvStem(kwargs.get('in_channels', 3), self.embed_dims, stem_channels,
-                                    kwargs.get('patch_size', 16), stem_stride)
+        self.patch_embed = ConvStem(
+            kwargs.get('in_channels', 3), self.embed_dims, stem_channels,
+            kwargs.get('patch_size', 16), stem_stride)
         del self.dist_token
 
     def init_weights(self) -> None:
@@ -90,9 +94,12 @@ class ConvStemDistilledViT(DistilledVisionTransformer):
         # NOTE: the distillation token is data-dependent, the mean of the patch embeddings
         dist_tokens = patches.mean(1, keepdim=True)
         x = torch.cat((cls_tokens, dist_tokens, patches), dim=1)
-        x = x + self.resize_pos_embed(self.pos_embed, self.patch_resolution, patch_resolution,
-                                      mode=self.interpolate_mode,
-                                      num_extra_tokens=self.num_extra_tokens)
+        x = x + self.resize_pos_embed(
+            self.pos_embed,
+            self.patch_resolution,
+            patch_resolution,
+            mode=self.interpolate_mode,
+            num_extra_tokens=self.num_extra_tokens)
         x = self.drop_after_pos(x)
         outs = []
         for index, layer in enumerate(self.layers):

@@ -30,8 +30,7 @@ class DeiTDistillHead(DeiTClsHead):
         cls_token, dist_token = self.pre_logits(feats)
         return (self.layers.head(cls_token) + self.layers.head_dist(dist_token)) / 2
 
-    def loss(self, feats: Tuple[torch.Tensor], data_samples: List[DataSample],
-             **kwargs) -> dict:
+    def loss(self, feats: Tuple[torch.Tensor], data_samples: List[DataSample], **kwargs) -> dict:
         """Cross-entropy of the class head; the distillation head runs (so that its logits can
         be recorded and it trains through the distillation loss) but adds no loss here."""
         cls_token, dist_token = self.pre_logits(feats)

@@ -69,8 +69,10 @@ class DistillPair(nn.Module):
         self.name = str(name)
         self.student_source = _as_source(student, self.name, 'student')
         self.teacher_source = _as_source(teacher, self.name, 'teacher')
-        self.projector = _build(projector, in_channels=self.student_source.channels,
-                                out_channels=self.teacher_source.channels)
+        self.projector = _build(
+            projector,
+            in_channels=self.student_source.channels,
+            out_channels=self.teacher_source.channels)
         self.teacher_norm = _build(teacher_norm)
         self.student_norm = _build(student_norm)
         for side, norm in (('teacher', self.teacher_norm), ('student', self.student_norm)):
@@ -79,8 +81,7 @@ class DistillPair(nn.Module):
         self.loss = MODELS.build(loss)
 
     @classmethod
-    def from_entry(cls, cfg: dict, default_name: str, kind: str,
-                   components: dict) -> 'DistillPair':
+    def from_entry(cls, cfg: dict, default_name: str, kind: str, components: dict) -> 'DistillPair':
         """Build a pair from a distiller's ``distill`` or ``logit_distill`` entry.
 
         Args:

@@ -31,8 +31,8 @@ def describe_nonfinite_term(pairs: Mapping[str, DistillPair], losses: Dict[str, 
     key = next(k for k, v in losses.items() if not torch.isfinite(v).all())
     pair = next(p for p in pairs.values() if p.loss_key == key)
     stages = pair.stages(student_feats[pair.name], teacher_feats[pair.name])
-    side, where, tensor = next(
-        (stage for stage in stages if not torch.isfinite(stage[2]).all()), ('', '', None))
+    side, where, tensor = next((stage for stage in stages if not torch.isfinite(stage[2]).all()),
+                               ('', '', None))
     if tensor is None:
         found = 'every input of the term is finite: the loss itself overflowed'
     else:
@@ -41,6 +41,6 @@ def describe_nonfinite_term(pairs: Mapping[str, DistillPair], losses: Dict[str, 
                  f'({bad} of {tensor.numel()} values)')
     if isinstance(inputs, torch.Tensor):
         bad_inputs = int((~torch.isfinite(inputs.float())).sum())
-        found += (f'; the batch inputs hold {bad_inputs} non-finite values' if bad_inputs
-                  else '; the batch inputs are finite')
+        found += (f'; the batch inputs hold {bad_inputs} non-finite values'
+                  if bad_inputs else '; the batch inputs are finite')
     return f'distill pair {pair.name!r}: {key} is {losses[key].item()}; {found}'

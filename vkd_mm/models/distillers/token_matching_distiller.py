@@ -42,15 +42,16 @@ class TokenMatchingDistiller(VkDDistiller):
     def __init__(self, *, loss_weight: float = 4.0, **kwargs) -> None:
         super().__init__(**kwargs)
         self.loss_weight = loss_weight
-        self.token_keys = [pair.loss_key for pair in self.pairs.values()
-                           if isinstance(pair.loss, TokenMatchingLoss)]
+        self.token_keys = [
+            pair.loss_key for pair in self.pairs.values()
+            if isinstance(pair.loss, TokenMatchingLoss)
+        ]
         if not self.token_keys:
             raise ValueError('TokenMatchingDistiller needs at least one distill pair with '
                              'loss=dict(type="TokenMatchingLoss"), projector=None and '
                              'teacher_norm=None')
 
-    def combine_pair_losses(self,
-                            pair_losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    def combine_pair_losses(self, pair_losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """``loss_tm`` from the token-matching terms, ``tm_<name>`` to log each of them, and
         the other pairs' terms unchanged.
 
@@ -60,8 +61,7 @@ class TokenMatchingDistiller(VkDDistiller):
         Returns:
             dict: the entries to add to the student's losses.
         """
-        combined = {key: value for key, value in pair_losses.items()
-                    if key not in self.token_keys}
+        combined = {key: value for key, value in pair_losses.items() if key not in self.token_keys}
         total = sum(pair_losses[key] for key in self.token_keys)
         combined['loss_tm'] = self.loss_weight * total.clamp_min(_MIN_SUM).sqrt()
         for key in self.token_keys:

@@ -63,14 +63,15 @@ class VkDDistiller(BaseModel):
         teacher (dict | str): config of the teacher, or a config file whose ``model`` is it: a
             path, or a package config such as ``'mmpretrain::resnet/resnet50_8xb32_in1k.py'``.
         teacher_ckpt (str, optional): teacher weights (MMEngine, official or bare state dict).
-        teacher_ckpt_strict (bool): fail on any missing, unexpected or mis-shaped key. Default: True.
+        teacher_ckpt_strict (bool): fail on any missing, unexpected or mis-shaped key.
+            Default: True.
         distill (Sequence[dict]): the feature pairs. Each dict has ``student`` and ``teacher``
             (keyword arguments of :class:`FeatureSource`: ``path``, ``channels``, ``index``,
-            ``skip_tokens``, ``pool``, ``channels_last``), an optional ``name`` (default: its index), and optional
-            component configs: ``projector`` (default ``OrthogonalProjector``), ``teacher_norm``
-            (default ``BatchStandardize``; None for no normalisation), ``student_norm`` (default
-            None; the official detection code standardises the projected student too) and
-            ``loss`` (default ``VkDLoss``).
+            ``skip_tokens``, ``pool``, ``channels_last``), an optional ``name`` (default: its
+            index), and optional component configs: ``projector`` (default
+            ``OrthogonalProjector``), ``teacher_norm`` (default ``BatchStandardize``; None for
+            no normalisation), ``student_norm`` (default None; the official detection code
+            standardises the projected student too) and ``loss`` (default ``VkDLoss``).
         logit_distill (Sequence[dict]): output pairs compared without a projector, e.g. logits
             with ``KLDivergenceLoss`` or ``WKDLogitLoss``. Each dict has ``student``,
             ``teacher`` (as above), ``loss`` and an optional ``name`` (default ``logit<index>``).
@@ -87,9 +88,8 @@ class VkDDistiller(BaseModel):
             with a FloatingPointError naming the pair, the side and the first non-finite input;
             'skip' skips the optimiser step of that batch (one process only) and logs
             ``nonfinite_skipped``. Default: 'raise'.
-        data_preprocessor (dict | nn.Module, optional): a dict is given to the student (as the
-            Runner does with a config's top-level ``data_preprocessor``) and the student's
-            preprocessor is used; a module replaces it. The teacher sees the same inputs.
+        data_preprocessor (dict | nn.Module, optional): a dict goes to the student (as the
+            Runner does with a config's) and the student's is used; a module replaces it.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -140,11 +140,15 @@ class VkDDistiller(BaseModel):
                                  'unique')
             self.pairs[pair.name] = pair
         self.student_recorder = FeatureRecorder(
-            self.student, {name: (pair.student_source.path, pair.student_source.index)
-                           for name, pair in self.pairs.items()}, 'student')
+            self.student, {
+                name: (pair.student_source.path, pair.student_source.index)
+                for name, pair in self.pairs.items()
+            }, 'student')
         self.teacher_recorder = FeatureRecorder(
-            self.teacher, {name: (pair.teacher_source.path, pair.teacher_source.index)
-                           for name, pair in self.pairs.items()}, 'teacher')
+            self.teacher, {
+                name: (pair.teacher_source.path, pair.teacher_source.index)
+                for name, pair in self.pairs.items()
+            }, 'teacher')
 
     def load_teacher_checkpoint(self, filename: str, strict: bool = True) -> None:
         """Load teacher weights from ``filename``; see :func:`load_state_dict_checked`."""
@@ -184,8 +188,7 @@ class VkDDistiller(BaseModel):
             losses[name] = loss
         return losses
 
-    def combine_pair_losses(self,
-                            pair_losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    def combine_pair_losses(self, pair_losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """The pairs' terms as they enter the student's loss dict: each on its own here; a
         subclass may combine them (:class:`TokenMatchingDistiller`).
 
@@ -227,8 +230,10 @@ class VkDDistiller(BaseModel):
         if is_distributed():
             raise FloatingPointError(f'{message}. nonfinite="skip" cannot skip a step of one '
                                      'process under distributed training.')
-        print_log(f'{message}; the step is skipped (nonfinite="skip")', logger='current',
-                  level=logging.WARNING)
+        print_log(
+            f'{message}; the step is skipped (nonfinite="skip")',
+            logger='current',
+            level=logging.WARNING)
         self._skip_step = True
 
     def forward_student(self, inputs: torch.Tensor, data_samples: Optional[list]):
@@ -257,8 +262,10 @@ class VkDDistiller(BaseModel):
             self.teacher(inputs, data_samples, mode=self.teacher_forward_mode)
         self._check_recorded(feats, self.teacher_recorder, 'teacher')
         if self.teacher_dtype is not None:
-            feats = {name: feat.float() if feat.is_floating_point() else feat
-                     for name, feat in feats.items()}
+            feats = {
+                name: feat.float() if feat.is_floating_point() else feat
+                for name, feat in feats.items()
+            }
         return {name: feat.detach() for name, feat in feats.items()}
 
     @staticmethod
@@ -268,8 +275,8 @@ class VkDDistiller(BaseModel):
             raise RuntimeError(f'{role} modules {unseen} did not run in the forward pass; '
                                f'distil from modules on the path the {role} executes')
 
-    def loss_pairs(self, student_feats: Dict[str, torch.Tensor],
-                   teacher_feats: Dict[str, torch.Tensor],
+    def loss_pairs(self, student_feats: Dict[str, torch.Tensor], teacher_feats: Dict[str,
+                                                                                     torch.Tensor],
                    data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
         """One term per pair.
 
@@ -287,5 +294,7 @@ class VkDDistiller(BaseModel):
         labels = None
         if any(pair.needs_labels for pair in self.pairs.values()):
             labels = extract_labels(data_samples)
-        return {pair.loss_key: pair(student_feats[name], teacher_feats[name], labels)
-                for name, pair in self.pairs.items()}
+        return {
+            pair.loss_key: pair(student_feats[name], teacher_feats[name], labels)
+            for name, pair in self.pairs.items()
+        }

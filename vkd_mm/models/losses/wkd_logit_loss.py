@@ -61,15 +61,18 @@ def wkd_logit_loss(student_logits: torch.Tensor,
         loss_target = -(teacher_target * F.log_softmax(student_logits, 1).gather(1, labels)).mean()
 
         target = torch.zeros_like(student_logits, dtype=torch.bool).scatter_(1, labels, True)
-        student_probs = F.softmax((student_logits / temperature).masked_fill(target, -torch.inf),
-                                  1)
-        teacher_probs = F.softmax((teacher_logits / temperature).masked_fill(target, -torch.inf),
-                                  1)
+        student_probs = F.softmax((student_logits / temperature).masked_fill(target, -torch.inf), 1)
+        teacher_probs = F.softmax((teacher_logits / temperature).masked_fill(target, -torch.inf), 1)
         kernel = kernel.to(dtype)
         # u_0^T K without a product: u_0 is 1 / (n - 1) off the target and 0 on it
         init_product = (kernel.sum(0) - kernel[labels[:, 0]]) / (classes - 1)
-        distance = sinkhorn_distance(student_probs, teacher_probs, kernel, kernel_cost.to(dtype),
-                                     iterations=iterations, init_product=init_product)
+        distance = sinkhorn_distance(
+            student_probs,
+            teacher_probs,
+            kernel,
+            kernel_cost.to(dtype),
+            iterations=iterations,
+            init_product=init_product)
     return loss_target, distance.mean()
 
 
@@ -128,8 +131,8 @@ class WKDLogitLoss(nn.Module):
             raise ValueError(f'WKDLogitLoss: the logits have {student_logits.shape[1]} classes '
                              f'but the cost matrix is {self.kernel.shape[0]} x '
                              f'{self.kernel.shape[0]}')
-        loss_target, distance = wkd_logit_loss(student_logits, teacher_logits, labels,
-                                               self.kernel, self.kernel_cost, self.temperature,
+        loss_target, distance = wkd_logit_loss(student_logits, teacher_logits, labels, self.kernel,
+                                               self.kernel_cost, self.temperature,
                                                self.sinkhorn_iters)
         return self.target_weight * loss_target + self.loss_weight * distance
 

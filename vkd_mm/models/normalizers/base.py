@@ -53,11 +53,13 @@ class FeatureNormalizer(nn.Module):
         self._warned = True
         name = type(self).__name__
         who = name if self.owner == name else f'{self.owner}: {name}'
-        warnings.warn(f'{who} {reason} (warned once)', DegenerateStatisticsWarning,
-                      stacklevel=3)
+        warnings.warn(f'{who} {reason} (warned once)', DegenerateStatisticsWarning, stacklevel=3)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Args: x (Tensor): (B, C), (B, N, C) or (B, C, H, W). Returns: Tensor: same shape, fp32."""
+        """Args: x (Tensor): (B, C), (B, N, C) or (B, C, H, W).
+
+        Returns: Tensor: same shape, fp32.
+        """
         tokens, shape = to_tokens(x)
         if not self._warned:
             reason = self.degenerate(*tokens.shape)

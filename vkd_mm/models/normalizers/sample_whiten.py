@@ -53,7 +53,8 @@ def polar_factor(tokens: torch.Tensor,
     eigenvalues, eigenvectors = torch.linalg.eigh(gram)  # the squared singular values
     kept = eigenvalues > eigenvalues[-1].clamp_min(0) * rtol**2
     # NOTE clamped before rsqrt so that dropped directions give 0 * finite, never 0 * inf
-    inverse_sqrt = torch.where(kept, eigenvalues.clamp_min(torch.finfo(x.dtype).tiny).rsqrt(),
+    inverse_sqrt = torch.where(kept,
+                               eigenvalues.clamp_min(torch.finfo(x.dtype).tiny).rsqrt(),
                                torch.zeros_like(eigenvalues))
     whitener = eigenvectors @ torch.diag_embed(inverse_sqrt) @ eigenvectors.t()
     whitened = whitener @ x if by_samples else x @ whitener

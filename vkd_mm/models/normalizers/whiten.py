@@ -9,7 +9,6 @@ use. Channel whitening stays an option (``teacher_norm=dict(type='BatchWhiten')`
 from typing import Optional, Union
 
 import torch
-
 from mmengine.dist import all_reduce, is_distributed
 
 from vkd_mm.registry import MODELS
@@ -34,8 +33,9 @@ def ledoit_wolf_shrinkage(centred: torch.Tensor) -> torch.Tensor:
     samples, channels = centred.shape
     covariance = centred.t() @ centred / samples
     mu = covariance.diagonal().mean()
-    dispersion = (covariance - mu * torch.eye(channels, dtype=centred.dtype,
-                                              device=centred.device)).square().sum()
+    dispersion = (
+        covariance -
+        mu * torch.eye(channels, dtype=centred.dtype, device=centred.device)).square().sum()
     squares = centred.square()
     # mean over samples of ||x x^T - S||_F^2, computed without forming x x^T
     spread = ((squares.sum(1).square()).sum() / samples - covariance.square().sum()) / samples
@@ -158,8 +158,7 @@ class RunningWhiten(BatchWhiten):
             raise ValueError(f'momentum must be in (0, 1], got {momentum}')
         self.channels = channels
         self.momentum = momentum
-        self.register_buffer('running_covariance',
-                             torch.eye(channels, dtype=torch.float64))
+        self.register_buffer('running_covariance', torch.eye(channels, dtype=torch.float64))
         self.register_buffer('num_batches_tracked', torch.tensor(0, dtype=torch.long))
 
     def update(self, centred: torch.Tensor) -> None:

@@ -27,8 +27,7 @@ class _SharedKernelSinkhorn(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, student_probs, teacher_probs, kernel, kernel_cost, init_product,
-                iterations):
+    def forward(ctx, student_probs, teacher_probs, kernel, kernel_cost, init_product, iterations):
         kernel_t = kernel.t()
         product = init_product
         saved = []
@@ -110,10 +109,14 @@ def sinkhorn_distance(student_probs: torch.Tensor,
     """
     if iterations < 1:
         raise ValueError(f'sinkhorn_distance needs at least one iteration, got {iterations}')
-    constants = dict(kernel=kernel, kernel_cost=kernel_cost, init_scaling=init_scaling,
-                     init_product=init_product)
-    learnable = [name for name, value in constants.items()
-                 if value is not None and value.requires_grad]
+    constants = dict(
+        kernel=kernel,
+        kernel_cost=kernel_cost,
+        init_scaling=init_scaling,
+        init_product=init_product)
+    learnable = [
+        name for name, value in constants.items() if value is not None and value.requires_grad
+    ]
     if learnable:
         raise ValueError(f'sinkhorn_distance treats {", ".join(learnable)} as constants; '
                          'detach them (only the marginals get gradients)')

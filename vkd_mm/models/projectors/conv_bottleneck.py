@@ -27,8 +27,7 @@ class ConvBottleneckProjector(nn.Module):
         self.layers = nn.Sequential(
             nn.Conv2d(in_channels, hidden_channels, 1),
             nn.Conv2d(hidden_channels, hidden_channels, 3, padding=1),
-            nn.Conv2d(hidden_channels, out_channels, 1),
-            nn.BatchNorm2d(out_channels),
+            nn.Conv2d(hidden_channels, out_channels, 1), nn.BatchNorm2d(out_channels),
             nn.ReLU(inplace=True))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

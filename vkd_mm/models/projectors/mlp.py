@@ -31,8 +31,11 @@ class MLPProjector(TokenProjector):
         layers = []
         width = in_channels
         for _ in range(num_hidden_layers):
-            layers += [nn.Linear(width, hidden_channels, bias=False),
-                       nn.BatchNorm1d(hidden_channels), nn.ReLU(inplace=True)]
+            layers += [
+                nn.Linear(width, hidden_channels, bias=False),
+                nn.BatchNorm1d(hidden_channels),
+                nn.ReLU(inplace=True)
+            ]
             width = hidden_channels
         layers.append(nn.Linear(width, out_channels))
         self.layers = nn.Sequential(*layers)

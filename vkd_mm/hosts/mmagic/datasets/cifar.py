@@ -48,8 +48,10 @@ class CIFAR10Subset(CIFAR10):
         data_list = super().load_data_list()
         if self.subset_ratio is None or self.test_mode:
             return data_list
-        return [data_list[i] for i in subset_indices(len(data_list), self.subset_ratio,
-                                                     self.subset_seed)]
+        return [
+            data_list[i]
+            for i in subset_indices(len(data_list), self.subset_ratio, self.subset_seed)
+        ]
 
     def _check_integrity(self) -> bool:
         if self.verify_checksum:

@@ -35,15 +35,13 @@ class InvertedResidual(nn.Module):
         expand_ratio (int): hidden width / C_in.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int,
-                 expand_ratio: int) -> None:
+    def __init__(self, in_channels: int, out_channels: int, stride: int, expand_ratio: int) -> None:
         super().__init__()
         hidden = in_channels * expand_ratio
         self.use_residual = stride == 1 and in_channels == out_channels
-        self.conv = nn.Sequential(
-            *conv_bn_relu(in_channels, hidden, 1, 1),
-            *conv_bn(hidden, hidden, 3, stride, groups=hidden), nn.ReLU(inplace=True),
-            *conv_bn(hidden, out_channels, 1))
+        self.conv = nn.Sequential(*conv_bn_relu(in_channels, hidden, 1, 1),
+                                  *conv_bn(hidden, hidden, 3, stride, groups=hidden),
+                                  nn.ReLU(inplace=True), *conv_bn(hidden, out_channels, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.conv(x)
@@ -88,8 +86,9 @@ class CifarMobileNetV2(CifarBackbone):
             out_channels = int(width * widen_factor)
             layers = []
             for index in range(num_blocks):
-                layers.append(InvertedResidual(channels, out_channels, stride if index == 0 else 1,
-                                               expansion or expand_ratio))
+                layers.append(
+                    InvertedResidual(channels, out_channels, stride if index == 0 else 1, expansion
+                                     or expand_ratio))
                 channels = out_channels
             self.blocks.append(nn.Sequential(*layers))
         self.out_channels = int(1280 * widen_factor) if widen_factor > 1.0 else 1280

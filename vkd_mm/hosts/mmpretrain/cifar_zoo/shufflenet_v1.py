@@ -87,8 +87,10 @@ class CifarShuffleNetV1(CifarBackbone):
         for out_channels, num_blocks in zip(stage_channels, stage_blocks):
             # the first block concatenates its pooled input: its branch makes the difference
             blocks = [ShuffleV1Bottleneck(channels, out_channels - channels, 2, groups)]
-            blocks += [ShuffleV1Bottleneck(out_channels, out_channels, 1, groups)
-                       for _ in range(num_blocks - 1)]
+            blocks += [
+                ShuffleV1Bottleneck(out_channels, out_channels, 1, groups)
+                for _ in range(num_blocks - 1)
+            ]
             layers.append(nn.Sequential(*blocks))
             channels = out_channels
         self.layer1, self.layer2, self.layer3 = layers

@@ -102,9 +102,10 @@ class CifarShuffleNetV2(CifarBackbone):
         self.conv1, self.bn1 = conv_bn(in_channels, 24, 1)
         layers, previous = [], 24
         for out_channels, num_blocks in zip(channels[:3], blocks):
-            layers.append(nn.Sequential(
-                ShuffleV2DownBlock(previous, out_channels),
-                *(ShuffleV2Block(out_channels) for _ in range(num_blocks))))
+            layers.append(
+                nn.Sequential(
+                    ShuffleV2DownBlock(previous, out_channels),
+                    *(ShuffleV2Block(out_channels) for _ in range(num_blocks))))
             previous = out_channels
         self.layer1, self.layer2, self.layer3 = layers
         self.conv2, self.bn2 = conv_bn(channels[2], channels[3], 1)

@@ -25,8 +25,11 @@ def conv_bn_block(in_channels: int, widths: Sequence[int]) -> nn.Sequential:
     backbone applies so that the pre-activation stays reachable."""
     layers: List[nn.Module] = []
     for width in widths:
-        layers += [nn.Conv2d(in_channels, width, 3, padding=1), nn.BatchNorm2d(width),
-                   nn.ReLU(inplace=True)]
+        layers += [
+            nn.Conv2d(in_channels, width, 3, padding=1),
+            nn.BatchNorm2d(width),
+            nn.ReLU(inplace=True)
+        ]
         in_channels = width
     return nn.Sequential(*layers[:-1])
 

@@ -38,8 +38,8 @@ class WideBasicBlock(nn.Module):
         self.bn2 = nn.BatchNorm2d(out_channels)
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
         self.project = in_channels != out_channels
-        self.conv_shortcut = (nn.Conv2d(in_channels, out_channels, 1, stride, bias=False)
-                              if self.project else None)
+        self.conv_shortcut = (
+            nn.Conv2d(in_channels, out_channels, 1, stride, bias=False) if self.project else None)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         activated = F.relu(self.bn1(x))

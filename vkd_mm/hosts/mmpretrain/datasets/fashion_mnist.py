@@ -41,8 +41,8 @@ class FashionMNISTIdx(FashionMNIST):
                              f'`{FASHION_MNIST_APT}`')
         if test_mode is None:
             test_mode = split == 'test'
-        super().__init__(data_root=data_root, split=split, download=False,
-                         test_mode=test_mode, **kwargs)
+        super().__init__(
+            data_root=data_root, split=split, download=False, test_mode=test_mode, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         images, labels = load_fashion_mnist(self.data_prefix['root'], self.split)

@@ -51,15 +51,17 @@ class _SkewExp(torch.autograd.Function):
 def _spectral_radius(skew: torch.Tensor, iterations: int = 8) -> float:
     """An estimate of ||S||_2 by block power iteration (4 fixed random vectors)."""
     generator = torch.Generator(device=skew.device).manual_seed(0)
-    vectors = torch.randn(skew.shape[0], 4, generator=generator, dtype=skew.dtype,
-                          device=skew.device)
+    vectors = torch.randn(
+        skew.shape[0], 4, generator=generator, dtype=skew.dtype, device=skew.device)
     for _ in range(iterations):
         vectors = skew @ vectors
         vectors = vectors / vectors.norm(dim=0, keepdim=True).clamp_min(1e-300)
     return (skew @ vectors).norm(dim=0).max().item()
 
 
-def _taylor_stage(scaled: torch.Tensor, block: torch.Tensor, degree: Optional[int] = None,
+def _taylor_stage(scaled: torch.Tensor,
+                  block: torch.Tensor,
+                  degree: Optional[int] = None,
                   max_degree: int = 100) -> Tuple[torch.Tensor, int]:
     """T_m(X) B, the degree-m Taylor series of exp(X) applied to a block.
 

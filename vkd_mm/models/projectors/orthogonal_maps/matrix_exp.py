@@ -124,7 +124,8 @@ class MatrixExpMap(OrthogonalMap):
         first, second = thin_exp_factors(skew, gram, *self._schedule(skew, gram))
         with torch.no_grad():
             exact_first, exact_second = _orthonormal_polish(
-                first, second, gram64.detach() if gram64 is not None else None)
+                first, second,
+                gram64.detach() if gram64 is not None else None)
         first = first + (exact_first.float() - first).detach()
         if second is not None:
             second = second + (exact_second.float() - second).detach()

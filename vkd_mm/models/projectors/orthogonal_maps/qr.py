@@ -85,5 +85,4 @@ class CholeskyQRMap(_TallParameterMap):
             whitened = torch.linalg.solve_triangular(factor, tokens, upper=False, left=False)
             return whitened @ weight.t()
         # tokens @ (W L^-T) = (tokens W) L^-T
-        return torch.linalg.solve_triangular(
-            factor.t(), tokens @ weight, upper=True, left=False)
+        return torch.linalg.solve_triangular(factor.t(), tokens @ weight, upper=True, left=False)

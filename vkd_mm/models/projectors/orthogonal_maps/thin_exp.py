@@ -27,7 +27,9 @@ def _taylor_degree(theta: float, dtype: torch.dtype, max_degree: int = 60) -> in
     return max_degree
 
 
-def _generator_norm(skew: torch.Tensor, gram: Optional[torch.Tensor], probe: torch.Tensor,
+def _generator_norm(skew: torch.Tensor,
+                    gram: Optional[torch.Tensor],
+                    probe: torch.Tensor,
                     iterations: int = 6) -> torch.Tensor:
     """||S||_2 of S = [[A, -B^T], [B, 0]] from A and C = B^T B, by power iteration on the device.
 
@@ -103,8 +105,8 @@ def thin_exp_factors(skew: torch.Tensor, gram: Optional[torch.Tensor], stages: i
             if gram is None:
                 image = product * scale
             elif order > 1:
-                image = torch.addmm(product, gram, previous, beta=scale,
-                                    alpha=-scale * previous_scale)
+                image = torch.addmm(
+                    product, gram, previous, beta=scale, alpha=-scale * previous_scale)
             elif second is not None:
                 image = torch.addmm(product, gram, second, beta=scale, alpha=-scale)
             else:
