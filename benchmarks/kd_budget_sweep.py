@@ -134,13 +134,13 @@ def main(argv=None):
                                              for i, e in args.budgets) + ' |',
         '|---' * (2 + len(args.budgets)) + '|'
     ]
+    # every budget runs the same rows: each student's baseline and the methods compared with it
+    base.rows = sorted({method
+                        for _, method in sweep}
+                       | {bench.STUDENT_ROWS[student][0]
+                          for student in base.students})
     for images, epochs in args.budgets:
         base.train_size, base.epochs = images, epochs
-        base.rows = sorted({bench.STUDENT_ROWS[s][0]
-                            for s in base.students}
-                           | {m
-                              for s in base.students
-                              for m in METHODS[s]})
         print(f'[budget] {images} images x {epochs} epochs', flush=True)
         results = bench.run_rows(base, teacher, data_hash, start)
         for (student, method), points in sweep.items():

@@ -84,11 +84,8 @@ ROWS = {
 }
 DEIT_ROWS = ('deit', 'deit-vkd', 'deit-vkd-linear', 'deit-vkd-nonorm', 'deit-vkd-linear-nonorm')
 # the rows each student has, the first its baseline ('vs' column)
-STUDENT_ROWS = {
-    'resnet': tuple(row for row in ROWS if row not in DEIT_ROWS),
-    'vit': tuple(row for row in ROWS if row not in DEIT_ROWS),
-    'deit': DEIT_ROWS,
-}
+_PLAIN_ROWS = tuple(row for row in ROWS if row not in DEIT_ROWS)
+STUDENT_ROWS = {'resnet': _PLAIN_ROWS, 'vit': _PLAIN_ROWS, 'deit': DEIT_ROWS}
 CURVE_ROWS = ('student', 'kd', 'fitnet', 'vkd', 'vkd-linear', 'vkd-mlp', 'deit', 'deit-vkd')
 QUICK = dict(train_size=128, test_size=100, epochs=1, teacher_epochs=1, batch_size=64)
 
