@@ -4,7 +4,8 @@ Runs rows of ``kd_fashion_mnist.py`` (same configs, same teacher, same caching o
 at several training budgets and plots, against the number of training steps, each method's
 top-1 minus its student's baseline (the student alone; for the DeiT-style student, DeiT's
 distillation head alone), paired by seed: the line is the mean over seeds of (method - baseline)
-at the same seed, the band their standard deviation. One teacher serves every budget.
+at the same seed, the band their standard deviation. One teacher serves every budget. The runs
+are stored in kd_fashion_mnist.py's work dir, so the tables of both scripts share them.
 
 A budget is ``IMAGESxEPOCHS``: the first IMAGES training images for EPOCHS epochs (cosine
 schedule over the whole budget), e.g. ``5000x4`` (156 steps at batch 128, the small-budget
@@ -116,7 +117,6 @@ def main(argv=None):
     base = bench.parse_args(rest + (['--quick'] if args.quick else []))
     if not args.quick and base.teacher_train_size == base.train_size:
         base.teacher_train_size = max(images for images, _ in args.budgets)
-    base.work_dir = base.work_dir.replace('kd_fashion_mnist', 'kd_budget_sweep')
     torch.set_num_threads(base.threads)
     torch.use_deterministic_algorithms(True, warn_only=True)
     import vkd_mm  # noqa: F401  registers FashionMNISTIdx, the distiller and its parts

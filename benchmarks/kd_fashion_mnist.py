@@ -465,6 +465,41 @@ def prepare_data(args) -> str:
         [p for split in ('train', 'test') for p in fashion_mnist_files(args.data_root, split)])
 
 
+def store_result(path: str, key: Optional[str] = None, record: Optional[dict] = None) -> dict:
+    """The records stored in ``path``, after adding ``record`` under ``key`` when given. The
+    file is read and replaced under an flock, so several invocations can share a work dir."""
+    with open(path + '.lock', 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        results = {}
+        if osp.isfile(path):
+            with open(path) as f:
+                results = json.load(f)
+        if key is not None:
+            results[key] = record
+            with open(path + '.tmp', 'w') as f:
+                json.dump(results, f, indent=1)
+            os.replace(path + '.tmp', path)
+        return results
+
+
+def claim_run(path: str) -> bool:
+    """Claim a run for this process: True unless a live process holds ``path`` already (an
+    invocation running beside this one trains it)."""
+    with open(osp.join(osp.dirname(path), 'claims.lock'), 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with open(path) as f:
+                owner = int(f.read() or 0)
+            if owner != os.getpid():
+                os.kill(owner, 0)
+                return False
+        except (OSError, ValueError):
+            pass  # no claim, or its process is gone: take it over
+        with open(path, 'w') as f:
+            f.write(str(os.getpid()))
+        return True
+
+
 def run_rows(args, teacher: dict, data_hash: str, start: float) -> Dict[str, dict]:
     """Train every (seed, student, row) of ``args`` not stored yet at its settings (train size,
     epochs, batch, teacher); return the records of ``args``' seeds, students and rows, keyed
@@ -478,18 +513,20 @@ def run_rows(args, teacher: dict, data_hash: str, start: float) -> Dict[str, dic
         data=data_hash)
     if args.teacher_dtype:
         settings['teacher_dtype'] = args.teacher_dtype
+    if args.threads != 2:  # the kernels' summation order depends on the thread count
+        settings['threads'] = args.threads
     settings_key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
     results_path = osp.join(args.work_dir, f'results-{settings_key}.json')
-    results: Dict[str, dict] = {}
-    if osp.isfile(results_path):
-        with open(results_path) as f:
-            results = json.load(f)
+    claims = osp.join(args.work_dir, 'runs', settings_key)
+    os.makedirs(claims, exist_ok=True)
+    results = store_result(results_path)
 
     runs = [(seed, student, row) for seed in args.seeds for student in args.students
             for row in args.rows if row in STUDENT_ROWS[student]]
     for index, (seed, student, row) in enumerate(runs):
         key = f'{student}/{row}/{seed}'
-        if key in results or args.report:
+        if key in store_result(results_path) or args.report or not claim_run(
+                osp.join(claims, f'{student}_{row}_seed{seed}.claim')):
             continue
         cfg = prepare_config(
             row_config(student, row),
@@ -510,9 +547,7 @@ def run_rows(args, teacher: dict, data_hash: str, start: float) -> Dict[str, dic
         with cpu_lock(args.lock):
             record = train(cfg)
         record.update(student=student, row=row, seed=seed)
-        results[key] = record
-        with open(results_path, 'w') as f:
-            json.dump(results, f, indent=1)
+        store_result(results_path, key, record)
         print(
             f'    top-1 {record["top1"]:.2f}  {record["step_ms"] or 0:.0f} ms/step  '
             f'{record["wall_s"]:.0f} s',
@@ -520,7 +555,7 @@ def run_rows(args, teacher: dict, data_hash: str, start: float) -> Dict[str, dic
 
     return {
         k: v
-        for k, v in results.items()
+        for k, v in store_result(results_path).items()
         if v['seed'] in args.seeds and v['student'] in args.students and v['row'] in args.rows
     }
 

@@ -191,3 +191,28 @@ def test_budget_sweep_pairs_gains_by_seed(monkeypatch):
     assert kd_budget_sweep.gain_text([1.0, 3.5]) == '+2.25 +- 1.77'
     assert kd_budget_sweep.steps(60000, 4, 128) == 1876
     assert kd_budget_sweep.parse_budget('5000x4') == (5000, 4)
+
+
+def test_side_by_side_invocations_share_runs(monkeypatch, tmp_path):
+    """Two invocations on one work dir: a run claimed by a live process is left to it, a dead
+    process's claim is taken over, and stored records merge instead of overwriting each other."""
+    monkeypatch.syspath_prepend(osp.join(REPO_ROOT, 'benchmarks'))
+    import kd_fashion_mnist as bench
+    claim = str(tmp_path / 'vit_vkd_seed0.claim')
+    assert bench.claim_run(claim) and bench.claim_run(claim)  # this process, twice
+    with open(claim, 'w') as f:
+        f.write(str(os.getppid()))  # a live process that is not this one
+    assert not bench.claim_run(claim)
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])
+    dead.wait()
+    with open(claim, 'w') as f:
+        f.write(str(dead.pid))
+    assert bench.claim_run(claim)
+
+    path = str(tmp_path / 'results.json')
+    bench.store_result(path, 'vit/vkd/0', dict(top1=1.0))
+    bench.store_result(path, 'resnet/vkd/0', dict(top1=2.0))
+    assert bench.store_result(path) == {
+        'vit/vkd/0': dict(top1=1.0),
+        'resnet/vkd/0': dict(top1=2.0)
+    }
