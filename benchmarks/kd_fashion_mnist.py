@@ -519,7 +519,7 @@ def run_rows(args, teacher: dict, data_hash: str, start: float) -> Dict[str, dic
     results_path = osp.join(args.work_dir, f'results-{settings_key}.json')
     claims = osp.join(args.work_dir, 'runs', settings_key)
     os.makedirs(claims, exist_ok=True)
-    results = store_result(results_path)
+    store_result(results_path)  # fails early on an unreadable file
 
     runs = [(seed, student, row) for seed in args.seeds for student in args.students
             for row in args.rows if row in STUDENT_ROWS[student]]
