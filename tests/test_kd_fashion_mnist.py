@@ -212,7 +212,4 @@ def test_side_by_side_invocations_share_runs(monkeypatch, tmp_path):
     path = str(tmp_path / 'results.json')
     bench.store_result(path, 'vit/vkd/0', dict(top1=1.0))
     bench.store_result(path, 'resnet/vkd/0', dict(top1=2.0))
-    assert bench.store_result(path) == {
-        'vit/vkd/0': dict(top1=1.0),
-        'resnet/vkd/0': dict(top1=2.0)
-    }
+    assert bench.store_result(path) == {'vit/vkd/0': dict(top1=1.0), 'resnet/vkd/0': dict(top1=2.0)}
