@@ -15,22 +15,18 @@ Usage: python benchmarks/gan_kd_gradients.py [--iters 200] [--batches 5] [--work
 import argparse
 import os.path as osp
 import statistics
-import sys
 from typing import Dict, List
 
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 import vkd_mm  # noqa: F401
 from vkd_mm.datasets import make_toy_cifar
+from vkd_mm.experiments import build_runner, markdown_header, markdown_row
+from vkd_mm.experiments.gan_toy import run_cfg
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO, 'tools'))
-from toy_gan_diversity import run_cfg
-
-CONFIG = osp.join(REPO, 'configs/biggan/vkd-diffaug-biggan_1xb50_cifar10-10p-32x32.py')
+CONFIG = 'vkd-diffaug-biggan_1xb50_cifar10-10p-32x32.py'  # in configs/biggan
 LOSSES = {
     '10 x mean L2 distance (KD-DLGAN scale, shipped)':
     dict(type='L2DistanceLoss', loss_weight=10.0),
@@ -40,7 +36,7 @@ LOSSES = {
 
 def build_cfg(kd_loss: dict, data_prefix: str, work_dir: str, iters: int) -> Config:
     """The toy-diversity run of :data:`CONFIG` (tools/toy_gan_diversity.py) with ``kd_loss``."""
-    cfg = run_cfg(osp.basename(CONFIG), data_prefix, work_dir, iters)
+    cfg = run_cfg(CONFIG, data_prefix, work_dir, iters)
     cfg.model.kd_loss = kd_loss
     return cfg
 
@@ -97,11 +93,13 @@ def main() -> None:
             'train': 500,
             'test': 50
         })
-    print('| V_kD loss | when | hinge value | V_kD value | ||grad hinge|| trunk | '
-          '||grad V_kD|| trunk | V_kD / hinge (trunk) | V_kD / hinge (all of D) |')
-    print('|---|---|---|---|---|---|---|---|')
+    print(
+        markdown_header([
+            'V_kD loss', 'when', 'hinge value', 'V_kD value', '||grad hinge|| trunk',
+            '||grad V_kD|| trunk', 'V_kD / hinge (trunk)', 'V_kD / hinge (all of D)'
+        ]))
     for label, kd_loss in LOSSES.items():
-        runner = Runner.from_cfg(
+        runner = build_runner(
             build_cfg(kd_loss, data_prefix, osp.join(work, kd_loss['type']), args.iters))
         rows = [('iteration 0',
                  gradient_norms(runner.model, runner.build_dataloader(runner.cfg.train_dataloader),
@@ -113,10 +111,12 @@ def main() -> None:
         for when, norms in rows:
             med = {key: statistics.median(values) for key, values in norms.items()}
             print(
-                f"| {label} | {when} | {med['hinge | value']:.3f} | {med['vkd | value']:.3f} | "
-                f"{med['hinge | trunk']:.3g} | {med['vkd | trunk']:.3g} | "
-                f"{med['vkd | trunk'] / med['hinge | trunk']:.3g} | "
-                f"{med['vkd | all of D'] / med['hinge | all of D']:.3g} |",
+                markdown_row([
+                    label, when, f"{med['hinge | value']:.3f}", f"{med['vkd | value']:.3f}",
+                    f"{med['hinge | trunk']:.3g}", f"{med['vkd | trunk']:.3g}",
+                    f"{med['vkd | trunk'] / med['hinge | trunk']:.3g}",
+                    f"{med['vkd | all of D'] / med['hinge | all of D']:.3g}"
+                ]),
                 flush=True)
 
 

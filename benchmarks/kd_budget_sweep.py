@@ -20,14 +20,15 @@ Usage:
 import argparse
 import math
 import os.path as osp
-import shlex
-import statistics
-import sys
 import time
 from typing import Dict, List, Tuple
 
-import kd_fashion_mnist as bench
 import torch
+
+from vkd_mm.experiments import (command_line, files_hash, git_commit, machine, markdown_header,
+                                markdown_row, mean_spread, mean_std, project_root)
+from vkd_mm.experiments.fashion_mnist import ROWS, STUDENT_ROWS, STUDENTS, data_files, parse_args
+from vkd_mm.experiments.fashion_mnist_runs import prepare_teacher, run_rows
 
 # student -> the methods compared with its baseline (STUDENT_ROWS[student][0])
 METHODS = {'resnet': ('fitnet', 'vkd'), 'vit': ('fitnet', 'vkd'), 'deit': ('deit-vkd', )}
@@ -49,7 +50,7 @@ def steps(images: int, epochs: int, batch_size: int) -> int:
 
 def paired_gains(results: Dict[str, dict], student: str, method: str) -> List[float]:
     """top-1 of ``method`` minus its student's baseline, per seed that has both."""
-    baseline = bench.STUDENT_ROWS[student][0]
+    baseline = STUDENT_ROWS[student][0]
     by_seed = {
         (r['row'], r['seed']): r['top1']
         for r in results.values() if r['student'] == student
@@ -61,11 +62,7 @@ def paired_gains(results: Dict[str, dict], student: str, method: str) -> List[fl
 
 
 def gain_text(gains: List[float]) -> str:
-    if not gains:
-        return 'n/a'
-    if len(gains) == 1:
-        return f'{gains[0]:+.2f}'
-    return f'{statistics.mean(gains):+.2f} +- {statistics.stdev(gains):.2f}'
+    return mean_std(gains, signed=True) if gains else 'n/a'
 
 
 def plot(sweep: Dict[Tuple[str, str], List[Tuple[int, List[float]]]], path: str) -> None:
@@ -79,11 +76,9 @@ def plot(sweep: Dict[Tuple[str, str], List[Tuple[int, List[float]]]], path: str)
         if not points:
             continue
         x = np.array([p[0] for p in points])
-        mean = np.array([statistics.mean(p[1]) for p in points])
-        std = np.array([statistics.stdev(p[1]) if len(p[1]) > 1 else 0.0 for p in points])
+        mean, std = np.array([mean_spread(p[1]) for p in points]).T
         style = '-' if 'vkd' in method else '--'
-        line, = ax.plot(
-            x, mean, style, marker='o', label=f'{bench.ROWS[method]}, {bench.STUDENTS[student][0]}')
+        line, = ax.plot(x, mean, style, marker='o', label=f'{ROWS[method]}, {STUDENTS[student][0]}')
         ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.12)
     ax.axhline(0.0, color='black', linewidth=0.8)
     ax.set_xscale('log')
@@ -97,7 +92,7 @@ def plot(sweep: Dict[Tuple[str, str], List[Tuple[int, List[float]]]], path: str)
     plt.close(fig)
 
 
-def parse_args(argv=None):
+def parse_sweep_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         '--budgets',
@@ -112,17 +107,18 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    args, rest = parse_args(argv)
-    command = ' '.join(shlex.quote(a) for a in [sys.executable] + sys.argv)
-    base = bench.parse_args(rest + (['--quick'] if args.quick else []))
+    args, rest = parse_sweep_args(argv)
+    command = command_line()
+    base = parse_args(rest + (['--quick'] if args.quick else []), __doc__.split('\n')[0])
     if not args.quick and base.teacher_train_size == base.train_size:
         base.teacher_train_size = max(images for images, _ in args.budgets)
     torch.set_num_threads(base.threads)
     torch.use_deterministic_algorithms(True, warn_only=True)
     import vkd_mm  # noqa: F401  registers FashionMNISTIdx, the distiller and its parts
-    data_hash = bench.prepare_data(base)
-    start, commit = time.time(), bench.git_commit()
-    teacher = bench.prepare_teacher(base, data_hash)
+    data = data_files(base)
+    data_hash = files_hash(data)
+    start, commit = time.time(), git_commit(project_root())
+    teacher = prepare_teacher(base, data)
     batch = base.batch_size or 128
     sweep: Dict[Tuple[str, str], List[Tuple[int, List[float]]]] = {
         (student, method): []
@@ -130,31 +126,31 @@ def main(argv=None):
         for method in METHODS[student]
     }
     lines = [
-        '| student | method | ' + ' | '.join(f'{steps(i, e, batch)} steps ({i}x{e})'
-                                             for i, e in args.budgets) + ' |',
-        '|---' * (2 + len(args.budgets)) + '|'
+        markdown_header(['student', 'method'] +
+                        [f'{steps(i, e, batch)} steps ({i}x{e})' for i, e in args.budgets])
     ]
     # every budget runs the same rows: each student's baseline and the methods compared with it
     base.rows = sorted({method
                         for _, method in sweep}
-                       | {bench.STUDENT_ROWS[student][0]
+                       | {STUDENT_ROWS[student][0]
                           for student in base.students})
     for images, epochs in args.budgets:
         base.train_size, base.epochs = images, epochs
         print(f'[budget] {images} images x {epochs} epochs', flush=True)
-        results = bench.run_rows(base, teacher, data_hash, start)
+        results = run_rows(base, teacher, data_hash, start)
         for (student, method), points in sweep.items():
             points.append((steps(images, epochs, batch), paired_gains(results, student, method)))
     for (student, method), points in sweep.items():
-        lines.append(f'| {bench.STUDENTS[student][0]} | {bench.ROWS[method]} | ' +
-                     ' | '.join(gain_text(gains) for _, gains in points) + ' |')
+        lines.append(
+            markdown_row([STUDENTS[student][0], ROWS[method]] +
+                         [gain_text(gains) for _, gains in points]))
     png = osp.join(base.work_dir, 'budget_sweep.png')
     plot(sweep, png)
     text = (f'Top-1 gain over the baseline, mean +- std over seeds {base.seeds} of the paired '
             f'difference; teacher top-1 {teacher["top1"]:.2f} ({base.teacher_epochs} epochs on '
             f'{base.teacher_train_size} images)\n' + '\n'.join(lines) +
             f'\n\ncommand: {command}\ncommit: {commit} (at the start)\n'
-            f'machine: {bench.machine()}\nduration: {(time.time() - start) / 60:.1f} min '
+            f'machine: {machine()}\nduration: {(time.time() - start) / 60:.1f} min '
             f'(cached runs not retrained)\nplot: {png}\n')
     with open(osp.join(base.work_dir, 'budget_sweep.md'), 'w') as f:
         f.write(text)

@@ -8,6 +8,7 @@ import glob
 import gzip
 import os
 import os.path as osp
+import runpy
 import subprocess
 import sys
 
@@ -20,6 +21,7 @@ from mmengine.registry import DefaultScope
 from vkd_mm.datasets.fashion_mnist_files import (FASHION_MNIST_APT, FASHION_MNIST_ROOT,
                                                  load_fashion_mnist, missing_fashion_mnist_files,
                                                  read_idx)
+from vkd_mm.experiments.run_store import claim_run, store_result
 from .conftest import REPO_ROOT
 
 pytest.importorskip('mmpretrain')
@@ -173,10 +175,9 @@ def test_benchmark_quick(tmp_path):
     assert osp.isfile(tmp_path / 'fashion_mnist_accuracy.png')
 
 
-def test_budget_sweep_pairs_gains_by_seed(monkeypatch):
+def test_budget_sweep_pairs_gains_by_seed():
     """The sweep's gain is method minus baseline at the same seed; unpaired seeds are left out."""
-    monkeypatch.syspath_prepend(osp.join(REPO_ROOT, 'benchmarks'))  # as `python benchmarks/...`
-    import kd_budget_sweep
+    sweep = runpy.run_path(osp.join(REPO_ROOT, 'benchmarks/kd_budget_sweep.py'))
     results = {
         'vit/student/0': dict(student='vit', row='student', seed=0, top1=50.0),
         'vit/student/1': dict(student='vit', row='student', seed=1, top1=54.0),
@@ -186,30 +187,28 @@ def test_budget_sweep_pairs_gains_by_seed(monkeypatch):
         'deit/deit/0': dict(student='deit', row='deit', seed=0, top1=60.0),
         'deit/deit-vkd/0': dict(student='deit', row='deit-vkd', seed=0, top1=59.0),
     }
-    assert sorted(kd_budget_sweep.paired_gains(results, 'vit', 'vkd')) == [1.0, 3.5]
-    assert kd_budget_sweep.paired_gains(results, 'deit', 'deit-vkd') == [-1.0]
-    assert kd_budget_sweep.gain_text([1.0, 3.5]) == '+2.25 +- 1.77'
-    assert kd_budget_sweep.steps(60000, 4, 128) == 1876
-    assert kd_budget_sweep.parse_budget('5000x4') == (5000, 4)
+    assert sorted(sweep['paired_gains'](results, 'vit', 'vkd')) == [1.0, 3.5]
+    assert sweep['paired_gains'](results, 'deit', 'deit-vkd') == [-1.0]
+    assert sweep['gain_text']([1.0, 3.5]) == '+2.25 +- 1.77'
+    assert sweep['steps'](60000, 4, 128) == 1876
+    assert sweep['parse_budget']('5000x4') == (5000, 4)
 
 
-def test_side_by_side_invocations_share_runs(monkeypatch, tmp_path):
+def test_side_by_side_invocations_share_runs(tmp_path):
     """Two invocations on one work dir: a run claimed by a live process is left to it, a dead
     process's claim is taken over, and stored records merge instead of overwriting each other."""
-    monkeypatch.syspath_prepend(osp.join(REPO_ROOT, 'benchmarks'))
-    import kd_fashion_mnist as bench
     claim = str(tmp_path / 'vit_vkd_seed0.claim')
-    assert bench.claim_run(claim) and bench.claim_run(claim)  # this process, twice
+    assert claim_run(claim) and claim_run(claim)  # this process, twice
     with open(claim, 'w') as f:
         f.write(str(os.getppid()))  # a live process that is not this one
-    assert not bench.claim_run(claim)
+    assert not claim_run(claim)
     dead = subprocess.Popen([sys.executable, '-c', 'pass'])
     dead.wait()
     with open(claim, 'w') as f:
         f.write(str(dead.pid))
-    assert bench.claim_run(claim)
+    assert claim_run(claim)
 
     path = str(tmp_path / 'results.json')
-    bench.store_result(path, 'vit/vkd/0', dict(top1=1.0))
-    bench.store_result(path, 'resnet/vkd/0', dict(top1=2.0))
-    assert bench.store_result(path) == {'vit/vkd/0': dict(top1=1.0), 'resnet/vkd/0': dict(top1=2.0)}
+    store_result(path, 'vit/vkd/0', dict(top1=1.0))
+    store_result(path, 'resnet/vkd/0', dict(top1=2.0))
+    assert store_result(path) == {'vit/vkd/0': dict(top1=1.0), 'resnet/vkd/0': dict(top1=2.0)}

@@ -1,53 +1,27 @@
-"""The detection demo's pieces that need no training: progress lines, the table and the figures."""
+"""The detection demo's pieces that need no training: its table and its figures."""
 import json
 import os.path as osp
 import pickle
-import sys
+import runpy
 
 import cv2
 import numpy as np
 import pytest
 import torch
 
-TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools')
-sys.path.insert(0, TOOLS)
-
-import toy_det_demo
-import toy_det_figures
+from vkd_mm.experiments import det_figures
+from .conftest import REPO_ROOT
 
 
-def test_progress_reads_training_and_test_lines(tmp_path):
-    log = tmp_path / 'train.log'
-    log.write_text(
-        'mmengine - INFO - Epoch(train)  [2][10/50]  base_lr: 4e-4 lr: 4e-4  eta: 0:03:10  '
-        'time: 0.5\n'
-        'mmengine - INFO - Epoch(train)  [2][20/50]  base_lr: 4e-4 lr: 4e-4  eta: 0:02:58  '
-        'time: 0.5\n')
-    assert toy_det_demo.Stages.progress(str(log)) == 'epoch 2, iteration 20/50, ETA 0:02:58'
-    log.write_text(log.read_text() + 'mmengine - INFO - Epoch(test) [ 10/25]    eta: 0:00:30\n')
-    assert toy_det_demo.Stages.progress(str(log)) == 'evaluating: 10/25 batches'
-    log.write_text('nothing logged yet\n')
-    assert toy_det_demo.Stages.progress(str(log)) == ''
-
-
-def test_table_prints_mean_and_spread(capsys):
+def test_table_prints_mean_and_spread():
+    """The teacher's single value fills the first seed's column."""
+    demo = runpy.run_path(osp.join(REPO_ROOT, 'tools/toy_det_demo.py'))
     args = type('Args', (),
                 dict(seeds=[0, 1], source='shapes', val_images=200, epochs=3, teacher_epochs=12))
-    toy_det_demo.print_table([('teacher', [0.4]), ('student', [0.2, 0.3])], args)
-    out = capsys.readouterr().out
-    assert '| teacher | 0.400 | | 0.400 | 0.000 |' in out
-    assert '| student | 0.200 | 0.300 | 0.250 | 0.071 |' in out
-
-
-def test_teacher_key_follows_options_and_data(tmp_path):
-    (tmp_path / 'annotations').mkdir()
-    annotations = tmp_path / 'annotations' / 'instances_train.json'
-    annotations.write_text('{"images": []}')
-    key = toy_det_demo.teacher_key(['a=1'], str(tmp_path))
-    assert key == toy_det_demo.teacher_key(['a=1'], str(tmp_path))
-    assert key != toy_det_demo.teacher_key(['a=2'], str(tmp_path))
-    annotations.write_text('{"images": [1]}')
-    assert key != toy_det_demo.teacher_key(['a=1'], str(tmp_path))
+    text = demo['table']([('teacher', [0.4]), ('student', [0.2, 0.3])], args)
+    assert '| model | seed 0 | seed 1 | mean | std |\n|---|---|---|---|---|' in text
+    assert '| teacher | 0.400 |  | 0.400 | 0.000 |' in text
+    assert '| student | 0.200 | 0.300 | 0.250 | 0.071 |' in text
 
 
 @pytest.fixture
@@ -100,7 +74,7 @@ def detection_outputs(tmp_path):
 
 
 def test_read_scalars_keeps_training_losses(detection_outputs):
-    series = toy_det_figures.read_scalars(detection_outputs['vkd_scalars'])
+    series = det_figures.read_scalars(detection_outputs['vkd_scalars'])
     assert series['loss_cls'] == [(1, 0.95), (2, 0.9), (3, 0.85)]
     assert [v for _, v in series['loss_vkd_neck']] == [1.2] * 3
     assert 'coco/bbox_mAP' not in series
@@ -121,7 +95,7 @@ def test_prediction_figure_draws_ground_truth_and_boxes_above_the_threshold(
     """Left column the student (score 0.2), right the distilled one (0.9), threshold 0.3: ground
     truth (lime) in both, a prediction box (red) only on the right."""
     out = str(tmp_path / 'predictions.png')
-    toy_det_figures.plot_predictions(
+    det_figures.plot_predictions(
         detection_outputs['student'],
         detection_outputs['vkd'],
         detection_outputs['coco'],
@@ -137,7 +111,7 @@ def test_prediction_figure_draws_ground_truth_and_boxes_above_the_threshold(
 def test_curve_figure_draws_both_runs_and_every_vkd_term(detection_outputs, tmp_path):
     """Three loss panels with a line per run, then one panel with a line per V_kD term."""
     out = str(tmp_path / 'curves.png')
-    toy_det_figures.plot_training_curves(
+    det_figures.plot_training_curves(
         dict(student=detection_outputs['student_scalars'], vkd=detection_outputs['vkd_scalars']),
         out,
         seed=0)

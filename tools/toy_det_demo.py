@@ -3,8 +3,8 @@
 1. Generate the toy detection set (tools/make_toy_data.py --task det): drawn shapes by default,
    or real Fashion-MNIST items composed into scenes with ``--source fashion-mnist``.
 2. Train the teacher, a ViDT Swin-nano with a long schedule (tools/train.py). It is cached under
-   ``<work-dir>/teachers/<key>``, the key hashing its config, options and training data, so a
-   second run reuses it.
+   ``<work-dir>/teachers/<key>``, the key hashing its resolved config, the data files, the
+   vkd_mm code and the numerics environment (docs/experiments.md), so a second run reuses it.
 3. For every seed, train the ViDT Swin-nano student alone and distil the same student with V_kD
    (tools/dist_train.sh, 2 processes, gloo on CPU), with identical data, batch and iterations.
 4. Export every distilled student (tools/export_student.py) and evaluate every model with
@@ -23,24 +23,19 @@ Usage: python tools/toy_det_demo.py [--seeds 0 1] [--epochs 4] [--teacher-epochs
 """
 import argparse
 import glob
-import hashlib
 import json
 import os
 import os.path as osp
-import re
-import socket
-import statistics
-import subprocess
 import sys
-import time
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from vkd_mm.experiments import (Launcher, Progress, TeacherCache, markdown_header, markdown_row,
+                                mean_spread, project_root, resolved_config_text, teacher_key)
+from vkd_mm.experiments.det_figures import plot_predictions, plot_training_curves
+
+REPO = project_root()
 CONFIGS = osp.join(REPO, 'configs/toy')
 VIDT = osp.join(CONFIGS, 'vidt_swin-nano_toy-coco.py')
 VKD = osp.join(CONFIGS, 'vkd_vidt_swin-nano_toy-coco.py')
-BBOX_MAP = re.compile(r'coco/bbox_mAP: ([0-9.]+)')
-TRAIN_PROGRESS = re.compile(r'Epoch\(train\)\s+\[(\d+)\]\[\s*(\d+)/(\d+)\].*?eta: (\S+)')
-TEST_PROGRESS = re.compile(r'Epoch\(test\)\s+\[\s*(\d+)/(\d+)\]')
 GLOBAL_BATCH = 4
 PROCESSES = 2
 # One thread per process and AVX2 code paths in MKL, ATen and oneDNN: the kernels, and so the
@@ -54,58 +49,6 @@ PORTABLE_NUMERICS = dict(
     PYTHONHASHSEED='0')
 
 
-class Stages:
-    """Numbered stage headers and a progress line (epoch, iteration, ETA) while a child runs."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.done = 0
-        self.start = time.time()
-
-    def begin(self, title: str) -> None:
-        self.done += 1
-        elapsed = time.strftime('%M:%S', time.gmtime(time.time() - self.start))
-        print(f'[{self.done}/{self.total}] {title}  (demo time {elapsed})', flush=True)
-
-    def run(self, cmd, log_path, report_every: float = 20.0, **env_vars) -> str:
-        """Run ``cmd`` from the repository root with the portable-numerics environment (and
-        ``env_vars``), logging to ``log_path``; print its progress every ``report_every``
-        seconds; fail loudly."""
-        env = dict(os.environ, **PORTABLE_NUMERICS, **env_vars)
-        env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
-        with open(log_path, 'w') as log:
-            child = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
-            last_report, last_line = time.time(), ''
-            while child.poll() is None:
-                time.sleep(1)
-                if time.time() - last_report >= report_every:
-                    last_report = time.time()
-                    line = self.progress(log_path)
-                    if line and line != last_line:
-                        print(f'      {line}', flush=True)
-                    last_line = line
-        with open(log_path) as log:
-            text = log.read()
-        if child.returncode != 0:
-            sys.exit(f'command failed (exit {child.returncode}): {" ".join(cmd)}\n'
-                     f'last lines of {log_path}:\n{text[-3000:]}')
-        return text
-
-    @staticmethod
-    def progress(log_path: str) -> str:
-        with open(log_path) as log:
-            text = log.read()
-        train = TRAIN_PROGRESS.findall(text)
-        test = TEST_PROGRESS.findall(text)
-        if test and (not train or text.rfind('Epoch(test)') > text.rfind('Epoch(train)')):
-            done, total = test[-1]
-            return f'evaluating: {done}/{total} batches'
-        if train:
-            epoch, done, total, eta = train[-1]
-            return f'epoch {epoch}, iteration {done}/{total}, ETA {eta}'
-        return ''
-
-
 def train_options(epochs: int, seed: int, processes: int, extra=()):
     """A cosine schedule of ``epochs`` at the same global batch for any process count, seeded
     and deterministic, no in-training validation."""
@@ -117,77 +60,24 @@ def train_options(epochs: int, seed: int, processes: int, extra=()):
     ]
 
 
-def train(stages, config, work_dir, options, processes=1):
-    os.makedirs(work_dir, exist_ok=True)
-    env_vars = {}
-    if processes > 1:
-        cmd = ['bash', 'tools/dist_train.sh', config, str(processes)]
-        env_vars['PORT'] = str(free_port())  # another run may hold torchrun's default
-    else:
-        cmd = [sys.executable, 'tools/train.py', config]
-    stages.run(cmd + ['--work-dir', work_dir, '--cfg-options', *options],
-               osp.join(work_dir, 'train.log'), **env_vars)
+def test(launcher, config, checkpoint, work_dir, options, predictions=None):
+    return launcher.test(config, checkpoint, work_dir, options, predictions)['coco/bbox_mAP']
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
-
-
-def test(stages, config, checkpoint, work_dir, options, predictions=None):
-    cmd = [
-        sys.executable, 'tools/test.py', config, checkpoint, '--work-dir', work_dir,
-        '--cfg-options', *options
-    ]
-    if predictions:
-        cmd += ['--out', predictions]
-    text = stages.run(cmd, osp.join(work_dir, 'test.log'))
-    return float(BBOX_MAP.findall(text)[-1])
-
-
-def export(stages, checkpoint, out):
-    stages.run([sys.executable, 'tools/export_student.py', checkpoint, out], out + '.log')
-    return out
-
-
-def teacher_key(options, data_root: str) -> str:
-    """A hash of what the teacher depends on: its resolved config, the options, the training
-    annotations, the numerics environment and the code that trains it (this package and
-    tools/train.py)."""
-    from mmengine.config import Config
-    digest = hashlib.sha256()
-    digest.update(Config.fromfile(VIDT).pretty_text.encode())
-    digest.update(json.dumps([options, PORTABLE_NUMERICS]).encode())
-    code = sorted(glob.glob(osp.join(REPO, 'vkd_mm', '**', '*.py'), recursive=True))
-    for path in [
-            osp.join(data_root, 'annotations/instances_train.json'),
-            osp.join(REPO, 'tools', 'train.py'), *code
-    ]:
-        with open(path, 'rb') as file:
-            digest.update(file.read())
-    return digest.hexdigest()[:16]
-
-
-def mean_spread(values):
-    mean = statistics.fmean(values)
-    spread = statistics.stdev(values) if len(values) > 1 else 0.0
-    return mean, spread
-
-
-def print_table(results, args) -> None:
+def table(results, args) -> str:
+    """The bbox mAP table: a column per seed, then mean and std (a single value fills the first
+    seed's column)."""
     seeds = ', '.join(str(s) for s in args.seeds)
-    print(f'\nToy detection ({args.source}), {args.val_images} val images, COCO bbox mAP. '
-          f'Students: {args.epochs} epochs, seeds {seeds}, 2 processes; teacher: '
-          f'{args.teacher_epochs} epochs, seed 0.')
-    header = ' | '.join(f'seed {s}' for s in args.seeds)
-    print(f'| model | {header} | mean | std |\n|---|' + '---|' * (len(args.seeds) + 2))
+    lines = [
+        f'\nToy detection ({args.source}), {args.val_images} val images, COCO bbox mAP. '
+        f'Students: {args.epochs} epochs, seeds {seeds}, 2 processes; teacher: '
+        f'{args.teacher_epochs} epochs, seed 0.',
+        markdown_header(['model', *(f'seed {s}' for s in args.seeds), 'mean', 'std'])
+    ]
     for name, values in results:
-        mean, spread = mean_spread(values)
-        cells = ' | '.join(f'{v:.3f}' for v in values)
-        if len(values) == 1:
-            cells += ' |' * (len(args.seeds) - 1)
-        print(f'| {name} | {cells} | {mean:.3f} | {spread:.3f} |')
+        cells = [f'{v:.3f}' for v in values] + [''] * (len(args.seeds) - len(values))
+        lines.append(markdown_row([name, *cells, *(f'{v:.3f}' for v in mean_spread(values))]))
+    return '\n'.join(lines)
 
 
 def main():
@@ -211,13 +101,14 @@ def main():
     args = parser.parse_args()
     work = osp.abspath(args.work_dir)
     os.makedirs(work, exist_ok=True)
-    stages = Stages(total=2 + 4 * len(args.seeds) + 2)
+    stages = Progress(total=2 + 4 * len(args.seeds) + 2)
+    launcher = Launcher(REPO, env=PORTABLE_NUMERICS, report_every=20.0)
 
-    stages.begin(f'data: {args.train_images} train / {args.val_images} val images '
-                 f'({args.source})')
+    stages.step(f'data: {args.train_images} train / {args.val_images} val images '
+                f'({args.source})')
     data_root = osp.join(work, 'data', args.source)
     source = [] if args.source == 'shapes' else ['--source', args.source]
-    stages.run([
+    launcher.run([
         sys.executable, 'tools/make_toy_data.py', '--task', 'det', *source, '--root', data_root,
         '--train',
         str(args.train_images), '--val',
@@ -240,45 +131,49 @@ def main():
         ]
 
     teacher_options = train_options(args.teacher_epochs, 0, 1, data)
-    teacher_dir = osp.join(work, 'teachers', teacher_key(teacher_options, data_root))
-    teacher_ckpt = osp.join(teacher_dir, f'epoch_{args.teacher_epochs}.pth')
-    if osp.isfile(osp.join(teacher_dir, 'done')):
-        stages.begin(f'teacher: cached, {teacher_dir}')
+    cache = TeacherCache(osp.join(work, 'teachers'))
+    key = teacher_key(resolved_config_text(VIDT, teacher_options), [data_root], PORTABLE_NUMERICS)
+    if cache.get(key):
+        stages.step(f'teacher: cached, {cache.directory(key)}')
     else:
-        stages.begin(f'teacher: ViDT Swin-nano, {args.teacher_epochs} epochs, 1 process')
-        train(stages, VIDT, teacher_dir, teacher_options)
-        open(osp.join(teacher_dir, 'done'), 'w').close()
+        stages.step(f'teacher: ViDT Swin-nano, {args.teacher_epochs} epochs, 1 process')
+
+    def train_teacher(directory):
+        launcher.train(VIDT, directory, teacher_options)
+        return dict(checkpoint=osp.join(directory, f'epoch_{args.teacher_epochs}.pth'))
+
+    teacher_ckpt = cache.fetch(key, train_teacher)['checkpoint']
+    teacher_dir = cache.directory(key)
 
     runs = {}
     for seed in args.seeds:
         for kind, config, extra in (('student', VIDT, ()),
                                     ('vkd', VKD, (f'model.teacher_ckpt={teacher_ckpt}', ))):
             title = 'student alone' if kind == 'student' else 'student + V_kD'
-            stages.begin(f'{title}, seed {seed}: {args.epochs} epochs, {PROCESSES} processes')
+            stages.step(f'{title}, seed {seed}: {args.epochs} epochs, {PROCESSES} processes')
             run_dir = osp.join(work, f'{kind}_seed{seed}')
-            train(stages, config, run_dir,
-                  train_options(args.epochs, seed, PROCESSES, (*data, *extra)), PROCESSES)
+            launcher.train(config, run_dir,
+                           train_options(args.epochs, seed, PROCESSES, (*data, *extra)), PROCESSES)
             runs[kind, seed] = run_dir
 
     evaluated = {}
     for (kind, seed), run_dir in runs.items():
-        stages.begin(f'evaluate {kind}, seed {seed} (tools/test.py, CocoMetric)')
+        stages.step(f'evaluate {kind}, seed {seed} (tools/test.py, CocoMetric)')
         checkpoint = osp.join(run_dir, f'epoch_{args.epochs}.pth')
         if kind == 'vkd':
-            checkpoint = export(stages, checkpoint, osp.join(run_dir, 'student.pth'))
+            checkpoint = launcher.export_student(checkpoint, osp.join(run_dir, 'student.pth'))
         predictions = osp.join(run_dir, 'predictions.pkl')
-        evaluated[kind, seed] = test(stages, VIDT, checkpoint, run_dir, data, predictions)
-    stages.begin('evaluate the teacher')
-    teacher_map = test(stages, VIDT, teacher_ckpt, teacher_dir, data)
+        evaluated[kind, seed] = test(launcher, VIDT, checkpoint, run_dir, data, predictions)
+    stages.step('evaluate the teacher')
+    teacher_map = test(launcher, VIDT, teacher_ckpt, teacher_dir, data)
 
     results = [
         (f'teacher (ViDT Swin-nano, {args.teacher_epochs} epochs)', [teacher_map]),
         ('student alone (ViDT Swin-nano)', [evaluated['student', s] for s in args.seeds]),
         ('student + V_kD', [evaluated['vkd', s] for s in args.seeds]),
     ]
-    print_table(results, args)
-    stages.begin('figures')
-    from toy_det_figures import plot_predictions, plot_training_curves
+    print(table(results, args))
+    stages.step('figures')
     seed = args.seeds[0]
     plot_predictions(
         osp.join(runs['student', seed], 'predictions.pkl'),

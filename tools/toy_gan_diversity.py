@@ -17,55 +17,19 @@ import os.path as osp
 
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from mmengine.runner import Runner
 
 import vkd_mm  # noqa: F401
 from vkd_mm.datasets import make_toy_cifar
+from vkd_mm.experiments import markdown_header, markdown_row, train_in_process
+from vkd_mm.experiments.gan_toy import run_cfg, stand_in_clip
 from vkd_mm.hosts.mmagic import CIFAR10Subset, prdc
 from vkd_mm.registry import MODELS
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 VARIANTS = (('DiffAugment baseline', 'diffaug-biggan_1xb50_cifar10-10p-32x32.py'),
             ('+ V_kD (no normalisation)', 'vkd-diffaug-biggan_1xb50_cifar10-10p-32x32.py'),
             ('+ V_kD, standardised teacher', 'vkd-std-diffaug-biggan_1xb50_cifar10-10p-32x32.py'),
             ('+ V_kD, whitened teacher', 'vkd-whiten-diffaug-biggan_1xb50_cifar10-10p-32x32.py'))
-
-
-def stand_in_clip(seed):
-    torch.manual_seed(seed)
-    return dict(
-        type='CLIPImageEncoder',
-        config=dict(
-            hidden_size=64,
-            intermediate_size=128,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            image_size=32,
-            patch_size=4,
-            projection_dim=512))
-
-
-def run_cfg(config, data_prefix, work_dir, iters):
-    cfg = Config.fromfile(osp.join(REPO, 'configs/biggan', config))
-    if cfg.model.get('teacher') is not None:
-        cfg.model.teacher.encoder = stand_in_clip(0)
-    cfg.model.generator.base_channels = 16
-    cfg.model.discriminator.base_channels = 16
-    cfg.model.ema_config.start_iter = 10
-    cfg.model.lecam.start_iter = 10
-    cfg.train_dataloader.dataset.update(
-        data_prefix=data_prefix, verify_checksum=False, subset_ratio=None)
-    cfg.train_dataloader.update(num_workers=0, persistent_workers=False)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
-    cfg.train_cfg = dict(by_epoch=False, max_iters=iters)
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=iters, by_epoch=False)
-    cfg.default_hooks.logger.interval = 50
-    cfg.custom_hooks = []
-    cfg.work_dir = work_dir
-    return cfg
 
 
 def encode(encoder, images):
@@ -105,9 +69,8 @@ def main():
     real_features = encode(encoder, real_imgs.float() / 127.5 - 1)
     rows = [('real training images', mean_pairwise_cosine(real_features), None)]
     for name, config in VARIANTS:
-        runner = Runner.from_cfg(
-            run_cfg(config, data_prefix, osp.join(work, config[:-3]), args.iters))
-        model = runner.train()
+        model = train_in_process(
+            run_cfg(config, data_prefix, osp.join(work, config[:-3]), args.iters)).model
         model.eval()
         torch.manual_seed(123)
         with torch.no_grad():
@@ -122,13 +85,14 @@ def main():
           f'pairwise cosine similarity of {args.samples} samples (lower = more diverse) and '
           f'their precision / recall / density / coverage (k = 5) against {args.samples} '
           'training images:')
-    print('| images | mean pairwise cosine | precision | recall | density | coverage |\n'
-          '|---|---|---|---|---|---|')
+    print(
+        markdown_header(
+            ['images', 'mean pairwise cosine', 'precision', 'recall', 'density', 'coverage']))
     for name, value, scores in rows:
         columns = ['-'] * 4 if scores is None else [
             f'{scores[key]:.3f}' for key in ('precision', 'recall', 'density', 'coverage')
         ]
-        print(f'| {name} | {value:.4f} | ' + ' | '.join(columns) + ' |')
+        print(markdown_row([name, f'{value:.4f}', *columns]))
 
 
 if __name__ == '__main__':

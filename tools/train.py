@@ -7,11 +7,9 @@ import argparse
 import os
 
 from mmengine.config import DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
-from vkd_mm.engine import enable_exact_resume, enable_fault_tolerance, resolve_resume
-from vkd_mm.utils import TRUST_CHECKPOINTS_KEY, load_run_config, use_checkpoint_policy
+from vkd_mm.experiments import build_runner, prepare_training
+from vkd_mm.utils import load_run_config
 
 
 def parse_args():
@@ -59,18 +57,10 @@ def main():
     # reproduces the uninterrupted one; a restarted run (torchrun, Slurm requeue) resumes from
     # the newest complete checkpoint; checkpoints are written atomically and on SIGTERM
     # (docs/reliability.md)
-    use_checkpoint_policy(trust=cfg.get(TRUST_CHECKPOINTS_KEY, False))
-    resolve_resume(cfg, args.resume)
-    enable_exact_resume(cfg)
-    enable_fault_tolerance(cfg)
-
+    prepare_training(cfg, args.resume)
     # as MMDetection's train script: a config's runner_type (e.g. 'FlexibleRunner' with a
     # DeepSpeed or FSDP strategy) picks the runner
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
-    runner.train()
+    build_runner(cfg).train()
 
 
 if __name__ == '__main__':

@@ -25,7 +25,6 @@ import copy
 import csv
 import os
 import os.path as osp
-import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -34,9 +33,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from list_features import build_model, feature_source, format_source, record_outputs, tensor_outputs
-
+from vkd_mm.experiments.module_outputs import (build_model, feature_source, format_source,
+                                               record_outputs, tensor_outputs)
 from vkd_mm.utils import (add_trust_checkpoint_argument, extract_state_dict, load_config,
                           load_tool_checkpoint)
 

@@ -1,8 +1,9 @@
 """Find where two runs of the same seeded training first differ, tensor by tensor.
 
-``record`` trains a config as ``tools/train.py`` does (same config loading, the same exact-resume
-seeding) for ``--iters`` iterations and stores, in the order they were made, every tensor a run
-computes on the way: the loaded batch, each module's forward output, the loss terms, and every
+``record`` trains a config as ``tools/train.py`` does (the same config loading and run setup,
+:func:`vkd_mm.experiments.prepare_training`, with checkpoints loaded ``weights_only``) for
+``--iters`` iterations and stores, in the order they were made, every tensor a run computes on
+the way: the loaded batch, each module's forward output, the loss terms, and every
 parameter after each optimiser step. ``compare`` reads two such files and prints the first tensor
 that differs (and how much), then a count of the differing ones per kind.
 
@@ -24,7 +25,6 @@ Usage:
 """
 import argparse
 import os
-import platform
 import tempfile
 from collections import Counter
 from typing import Dict, List, Tuple
@@ -32,10 +32,9 @@ from typing import Dict, List, Tuple
 import torch
 from mmengine.config import DictAction
 from mmengine.hooks import Hook
-from mmengine.runner import Runner
 
-from vkd_mm.engine import enable_exact_resume
-from vkd_mm.utils import load_run_config, use_checkpoint_policy
+from vkd_mm.experiments import build_runner, cpu_name, prepare_training
+from vkd_mm.utils import load_run_config
 
 KERNEL_SETTINGS = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'ATEN_CPU_CAPABILITY', 'MKL_CBWR',
                    'ONEDNN_MAX_CPU_ISA', 'OPENCV_CPU_DISABLE', 'PYTHONHASHSEED')
@@ -109,13 +108,7 @@ class NumericsTraceHook(Hook):
 def kernel_settings() -> Dict[str, str]:
     """What chooses the CPU kernels of this process."""
     settings = {key: os.environ.get(key, '') for key in KERNEL_SETTINGS}
-    settings['cpu'] = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as f:
-            settings['cpu'] = next(
-                line.split(':', 1)[1].strip() for line in f if line.startswith('model name'))
-    except (OSError, StopIteration):
-        pass
+    settings['cpu'] = cpu_name()
     settings['torch'] = str(torch.__version__)
     settings['torch_cpu_capability'] = torch.backends.cpu.get_cpu_capability()
     settings['torch_threads'] = str(torch.get_num_threads())
@@ -126,9 +119,8 @@ def record(args) -> None:
     cfg = load_run_config(args.config, args.cfg_options, 'none', args.work_dir
                           or tempfile.mkdtemp(prefix='numerics_trace_'))
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=False)
-    use_checkpoint_policy(trust=False)
-    enable_exact_resume(cfg)
-    runner = Runner.from_cfg(cfg)
+    prepare_training(cfg, trust=False)
+    runner = build_runner(cfg)
     hook = NumericsTraceHook(args.iters)
     runner.register_hook(hook)
     try:

@@ -1,4 +1,5 @@
-"""The toy detection demo's figures: two students' predictions side by side, and training curves.
+"""The toy detection demo's figures (tools/toy_det_demo.py): two students' predictions side by
+side, and training curves.
 
 Inputs are what the tools write: ``tools/test.py --out`` prediction dumps (a list of data-sample
 dicts with ``img_path``, ``img_id`` and ``pred_instances``), COCO annotations, and MMEngine's
