@@ -25,20 +25,18 @@ Usage: python benchmarks/bench_projectors.py [--batch 256] [--step-batch 16] [--
        (part 1 on a GPU; part 2 runs on the CPU)
 """
 import argparse
-import statistics
-import time
-from typing import Callable, Dict, List, Sequence
+from typing import Dict, Sequence
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils import parametrizations
 
+from vkd_mm.experiments.timing import interleaved_medians, time_once
 from vkd_mm.models import LinearProjector, OrthogonalProjector
 
 MAPS = ('matrix_exp', 'matrix_exp_full', 'householder_qr', 'cholesky_qr')
 WIDTHS = ((192, 3024), (384, 3024), (256, 256), (3024, 192))
-SLOW_SECONDS = 2.0  # a variant slower than this runs once per round for at most 2 rounds
 
 
 def build_projectors(d_s: int,
@@ -84,29 +82,6 @@ def matrix_exp_extra_flops(batch: int, d_s: int, d_t: int, terms: int) -> float:
         return terms * 3 * 2 * small**3 + 2 * 2 * small**3
     return (2 * 2 * (big - small) * small**2 + terms * 3 * 4 * small**3 + 5 * 2 * small**3 +
             3 * 2 * batch * small**2)
-
-
-def time_once(fn: Callable[[], None]) -> float:
-    start = time.perf_counter()
-    fn()
-    if torch.cuda.is_initialized():
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
-
-
-def interleaved_medians(steps: Dict[str, Callable[[], None]], rounds: int) -> Dict[str, float]:
-    """Median seconds per variant, running the variants in turn, round after round."""
-    times: Dict[str, List[float]] = {name: [] for name in steps}
-    for name, step in steps.items():
-        times[name].append(time_once(step))  # warm-up, also tells slow variants apart
-    slow = {name for name, t in times.items() if t[0] > SLOW_SECONDS}
-    times = {name: ([t[0]] if name in slow else []) for name, t in times.items()}
-    for round_index in range(rounds):
-        for name, step in steps.items():
-            if name in slow and len(times[name]) >= 2:
-                continue
-            times[name].append(time_once(step))
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def projector_step(projector: nn.Module, x: torch.Tensor, target: torch.Tensor):

@@ -30,14 +30,14 @@ Usage: python benchmarks/bench_teacher_precision.py [--device cpu|cuda] [--parts
 import argparse
 import copy
 import os.path as osp
-import platform
-import subprocess
 from typing import Callable, Dict, List, Sequence
 
 import torch
-from bench_projectors import interleaved_medians
 from mmengine.config import Config
 from mmengine.logging import MMLogger
+
+from vkd_mm.experiments import cpu_name, git_commit
+from vkd_mm.experiments.timing import interleaved_medians
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEIT_VKD = osp.join(REPO, 'configs/deit/vkd_deit-tiny_regnety160_2xb256-300e_in1k.py')
@@ -198,24 +198,7 @@ def bench_vidt_steps(size: int, rounds: int, dtypes: Sequence[str], device: torc
 def machine(device: torch.device) -> str:
     if device.type == 'cuda':
         return torch.cuda.get_device_name(device)
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as f:
-            cpu = next(line.split(':', 1)[1].strip() for line in f if line.startswith('model name'))
-    except (OSError, StopIteration):
-        pass
-    return f'{cpu}, {torch.get_num_threads()} threads'
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
-                              cwd=REPO,
-                              text=True,
-                              capture_output=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return 'unknown'
+    return f'{cpu_name()}, {torch.get_num_threads()} threads'
 
 
 def main(argv: List[str] = None) -> None:
@@ -232,7 +215,7 @@ def main(argv: List[str] = None) -> None:
     parser.add_argument('--dtypes', nargs='+', default=['bf16'], choices=['bf16', 'fp16'])
     args = parser.parse_args(argv)
     device = torch.device(args.device)
-    print(f'torch {torch.__version__}, {machine(device)}, commit {git_commit()}, '
+    print(f'torch {torch.__version__}, {machine(device)}, commit {git_commit(REPO)}, '
           f'median of {args.rounds} interleaved rounds')
     torch.manual_seed(0)
     if {'teacher', 'deit'} & set(args.parts):

@@ -3,7 +3,8 @@
 What it runs (configs/fashion_mnist/, see its README.md):
 
 1. The teacher, a ResNet-18 of width 8, trained once on the training subset and cached in the
-   work dir under a hash of its config and of the data files (a second run reuses it).
+   work dir under a hash of its config, the data files and the vkd_mm sources (a second run
+   reuses it; docs/experiments.md).
 2. WKD-L's category costs from the teacher (CategoryCostLoop, as tools/wkd_cost_matrix.py
    runs it), cached beside it.
 3. Every row (student alone, KD, FitNet, V_kD, its ablations, WKD-L, V_kD + KD) for both

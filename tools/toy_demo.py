@@ -78,7 +78,7 @@ def main():
     args = parser.parse_args()
     work = osp.abspath(args.work_dir)
     os.makedirs(work, exist_ok=True)
-    launcher = Launcher(REPO)
+    launcher = Launcher(REPO, echo=True)
     student_name, *configs = STUDENTS[args.student]
     student_config, vkd_config, linear_config = (osp.join(CONFIGS, c) for c in configs)
 

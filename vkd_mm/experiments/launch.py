@@ -35,15 +35,18 @@ class Launcher:
         env: variables set for every child, over this process's environment.
         report_every: seconds between the progress lines printed while a child runs
             (:func:`log_progress` of its log); ``None`` prints none.
+        echo: print each command (``$ cmd``) before it runs.
     """
 
     def __init__(self,
                  root: Optional[str] = None,
                  env: Optional[Mapping[str, str]] = None,
-                 report_every: Optional[float] = None) -> None:
+                 report_every: Optional[float] = None,
+                 echo: bool = False) -> None:
         self.root = root or project_root()
         self.env = dict(env or {})
         self.report_every = report_every
+        self.echo = echo
 
     def run(self,
             cmd: Sequence[str],
@@ -54,6 +57,8 @@ class Launcher:
         Raises:
             RunFailed: on a non-zero exit, naming the command, the log and its last lines.
         """
+        if self.echo:
+            print('$ ' + ' '.join(cmd), flush=True)
         child_env = dict(os.environ, **self.env, **(env or {}))
         # dist_train.sh calls torchrun and python: this interpreter's first
         child_env['PATH'] = osp.dirname(sys.executable) + os.pathsep + child_env.get('PATH', '')
