@@ -8,7 +8,7 @@ at the same seed, the band their standard deviation. One teacher serves every bu
 are stored in kd_fashion_mnist.py's work dir, so the tables of both scripts share them.
 
 A budget is ``IMAGESxEPOCHS``: the first IMAGES training images for EPOCHS epochs (cosine
-schedule over the whole budget), e.g. ``5000x4`` (156 steps at batch 128, the small-budget
+schedule over the whole budget), e.g. ``5000x4`` (160 steps at batch 128, the small-budget
 table) up to ``60000x10`` (4690 steps).
 
 Usage:
