@@ -17,6 +17,8 @@ from typing import Callable, Iterable, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
+from vkd_mm.utils.atomic_io import atomic_write
+
 __all__ = ['files_hash', 'code_hash', 'resolved_config_text', 'teacher_key', 'TeacherCache']
 
 _PACKAGE = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -124,8 +126,5 @@ class TeacherCache:
                 f'the teacher trained into {directory} has no checkpoint at '
                 f'{record.get("checkpoint")!r}; the train function must return the path of '
                 'the weights it wrote as record["checkpoint"]')
-        path = osp.join(directory, RECORD)
-        with open(path + '.tmp', 'w') as file:
-            json.dump(record, file, indent=1)
-        os.replace(path + '.tmp', path)
+        atomic_write(osp.join(directory, RECORD), json.dumps(record, indent=1).encode())
         return dict(record, cached=False)

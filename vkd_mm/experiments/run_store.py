@@ -8,6 +8,8 @@ import os.path as osp
 import time
 from typing import Optional
 
+from vkd_mm.utils.atomic_io import atomic_write
+
 __all__ = ['store_result', 'claim_run', 'CpuLock']
 
 
@@ -22,9 +24,7 @@ def store_result(path: str, key: Optional[str] = None, record: Optional[dict] = 
                 results = json.load(f)
         if key is not None:
             results[key] = record
-            with open(path + '.tmp', 'w') as f:
-                json.dump(results, f, indent=1)
-            os.replace(path + '.tmp', path)
+            atomic_write(path, json.dumps(results, indent=1).encode())
         return results
 
 
