@@ -1,8 +1,10 @@
-"""The detection demo's pieces that need no training: its table and its figures."""
+"""The detection demo: its table and figures from fixed inputs, and every stage in --quick."""
 import json
 import os.path as osp
 import pickle
 import runpy
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -119,3 +121,31 @@ def test_curve_figure_draws_both_runs_and_every_vkd_term(detection_outputs, tmp_
     panels = np.array_split(image, 4, axis=1)
     for panel in panels:
         assert pixels_near(panel, FIRST_LINE) > 0 and pixels_near(panel, SECOND_LINE) > 0
+
+
+def test_quick_demo_runs_every_stage_and_resumes_from_its_cache(tmp_path):
+    """--quick with the Swin-tiny teacher, all three rows and a one-point budget curve trains
+    and evaluates each model once (4 images, 1 epoch; about 2 minutes on 2 cores); a second call
+    trains nothing, every run coming from the cache."""
+    command = [
+        sys.executable, 'tools/toy_det_demo.py', '--quick', '--teacher', 'swin-tiny', '--rows',
+        'student', 'token-matching', 'vkd', '--budget-curve', '1', '--work-dir',
+        str(tmp_path)
+    ]
+    first = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    for row in ('teacher (ViDT Swin-tiny, 1 epochs)', 'student alone (ViDT Swin-nano)',
+                'student + token matching (ViDT)', 'student + V_kD'):
+        assert f'| {row} | ' in first.stdout, row
+    assert '| 1 | 1 | ' in first.stdout  # the budget curve: 1 epoch of 1 iteration
+    # the budget curve's run is the table's student alone: trained once
+    assert first.stdout.count('student alone (ViDT Swin-nano), seed 0: 1 epochs, cached') == 1
+    for figure in ('budget_curve.png', 'predictions.png', 'training_curves.png'):
+        assert osp.isfile(tmp_path / figure), figure
+    second = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    assert 'teacher: cached' in second.stdout
+    assert second.stdout.count(': 1 epochs, cached') == 4
+    assert second.stdout.count('2 processes (elapsed') == 0
+    table = first.stdout[first.stdout.index('Toy detection'):]
+    assert table == second.stdout[second.stdout.index('Toy detection'):]

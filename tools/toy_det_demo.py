@@ -2,23 +2,34 @@
 
 1. Generate the toy detection set (tools/make_toy_data.py --task det): drawn shapes by default,
    or real Fashion-MNIST items composed into scenes with ``--source fashion-mnist``.
-2. Train the teacher, a ViDT Swin-nano with a long schedule (tools/train.py). It is cached under
-   ``<work-dir>/teachers/<key>``, the key hashing its resolved config, the data files, the
-   vkd_mm code and the numerics environment (docs/experiments.md), so a second run reuses it.
-3. For every seed, train the ViDT Swin-nano student alone and distil the same student with V_kD
-   (tools/dist_train.sh, 2 processes, gloo on CPU), with identical data, batch and iterations.
-4. Export every distilled student (tools/export_student.py) and evaluate every model with
-   tools/test.py through the stock ViDT config (mmdet's CocoMetric, bbox mAP).
+2. Train the teacher (tools/train.py): a ViDT Swin-nano with a long schedule by default, or the
+   larger ViDT Swin-tiny with ``--teacher swin-tiny``.
+3. With ``--budget-curve E1 E2 ...``, train the ViDT Swin-nano student alone for each of those
+   budgets and print its bbox mAP against the budget (and a PNG): the curve to choose
+   ``--epochs`` from, a budget at which the student alone has stopped improving.
+4. For every seed and row (student alone, ``token-matching``: ViDT's own distillation, ``vkd``),
+   train the Swin-nano student for ``--epochs`` (tools/dist_train.sh, 2 processes, gloo on CPU),
+   with identical data, batch and iterations; export the distilled students
+   (tools/export_student.py) and evaluate every model with tools/test.py through the stock ViDT
+   config (mmdet's CocoMetric, bbox mAP).
 5. Print the table (per seed, mean and spread), and write two PNGs: the students' predictions
    side by side on the same validation images, and the training curves (detection losses and
    every ``loss_vkd_*``).
 
+The teacher and every trained run are cached under ``<work-dir>/teachers/<key>`` and
+``<work-dir>/runs/<key>``, the key hashing the resolved config (options included), the data
+files, the vkd_mm code, the process count and the numerics environment (docs/experiments.md):
+a second call reuses them, and an interrupted call resumes at the first run not finished.
+
 Every child process runs with one thread and with the CPU kernels pinned to AVX2 code paths
 (MKL's conditional numerical reproducibility, ATen's and oneDNN's ISA caps), and each run is
 seeded with ``randomness.deterministic=True``: the figures are the same on every run of this
-machine kind; see the README for what is and is not guaranteed across machines.
+machine kind; see docs/demo.md for what is and is not guaranteed across machines.
 
 Usage: python tools/toy_det_demo.py [--seeds 0 1] [--epochs 4] [--teacher-epochs 12]
+                                    [--teacher swin-nano|swin-tiny]
+                                    [--rows student token-matching vkd]
+                                    [--budget-curve 4 8 16] [--quick]
                                     [--source shapes|fashion-mnist] [--work-dir ...]
 """
 import argparse
@@ -30,14 +41,25 @@ import sys
 
 from vkd_mm.experiments import (Launcher, Progress, TeacherCache, markdown_header, markdown_row,
                                 mean_spread, project_root, resolved_config_text, teacher_key)
-from vkd_mm.experiments.det_figures import plot_predictions, plot_training_curves
+from vkd_mm.experiments.det_figures import plot_budget_curve, plot_predictions, plot_training_curves
 
 REPO = project_root()
 CONFIGS = osp.join(REPO, 'configs/toy')
 VIDT = osp.join(CONFIGS, 'vidt_swin-nano_toy-coco.py')
-VKD = osp.join(CONFIGS, 'vkd_vidt_swin-nano_toy-coco.py')
+# --teacher -> (name in the table, teacher config, config suffix of its distillation configs)
+TEACHERS = {
+    'swin-nano': ('ViDT Swin-nano', VIDT, ''),
+    'swin-tiny': ('ViDT Swin-tiny', osp.join(CONFIGS, 'vidt_swin-tiny_toy-coco.py'), '_swin-tiny'),
+}
+# --rows -> name in the table; 'student' is the Swin-nano student alone
+ROWS = {
+    'student': 'student alone (ViDT Swin-nano)',
+    'token-matching': 'student + token matching (ViDT)',
+    'vkd': 'student + V_kD',
+}
 GLOBAL_BATCH = 4
 PROCESSES = 2
+QUICK = dict(train_images=4, val_images=4, epochs=1, teacher_epochs=1, seeds=[0])
 # One thread per process and AVX2 code paths in MKL, ATen and oneDNN: the kernels, and so the
 # rounding, do not depend on the processor's vector width or core count.
 PORTABLE_NUMERICS = dict(
@@ -47,6 +69,13 @@ PORTABLE_NUMERICS = dict(
     ATEN_CPU_CAPABILITY='avx2',
     ONEDNN_MAX_CPU_ISA='AVX2',
     PYTHONHASHSEED='0')
+
+
+def row_config(row: str, teacher: str) -> str:
+    """The config that trains ``row``'s Swin-nano student with the ``teacher``."""
+    if row == 'student':
+        return VIDT
+    return osp.join(CONFIGS, f'{row}_vidt_swin-nano{TEACHERS[teacher][2]}_toy-coco.py')
 
 
 def train_options(epochs: int, seed: int, processes: int, extra=()):
@@ -80,16 +109,45 @@ def table(results, args) -> str:
     return '\n'.join(lines)
 
 
-def main():
+def budget_table(results, args) -> str:
+    """The student alone's bbox mAP per budget: a column per seed, then mean and std."""
+    lines = [
+        f'\nBudget curve: ViDT Swin-nano alone on toy detection ({args.source}), '
+        f'{args.train_images} train / {args.val_images} val images, COCO bbox mAP.',
+        markdown_header(['epochs', 'iterations', *(f'seed {s}' for s in args.seeds), 'mean', 'std'])
+    ]
+    for epochs in sorted(results):
+        values = results[epochs]
+        iterations = epochs * -(-args.train_images // GLOBAL_BATCH)
+        lines.append(
+            markdown_row([
+                str(epochs),
+                str(iterations), *(f'{v:.3f}' for v in values),
+                *(f'{v:.3f}' for v in mean_spread(values))
+            ]))
+    return '\n'.join(lines)
+
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='ViDT + V_kD on toy detection data, end to end')
     parser.add_argument(
         '--seeds',
         type=int,
         nargs='+',
         default=[0, 1],
-        help='student seeds (both runs of each seed start alike)')
+        help='student seeds (every row of a seed starts alike)')
     parser.add_argument('--epochs', type=int, default=4, help='student budget (every run)')
     parser.add_argument('--teacher-epochs', type=int, default=12)
+    parser.add_argument('--teacher', choices=list(TEACHERS), default='swin-nano')
+    parser.add_argument(
+        '--rows', nargs='+', choices=list(ROWS), default=['student', 'vkd'], help='students')
+    parser.add_argument(
+        '--budget-curve',
+        type=int,
+        nargs='+',
+        default=[],
+        metavar='EPOCHS',
+        help='also train the student alone for each of these budgets, every seed')
     parser.add_argument('--train-images', type=int, default=200)
     parser.add_argument('--val-images', type=int, default=200)
     parser.add_argument(
@@ -97,99 +155,171 @@ def main():
         choices=['shapes', 'fashion-mnist'],
         default='shapes',
         help='drawn shapes (no data needed) or real Fashion-MNIST items')
-    parser.add_argument('--work-dir', default='work_dirs/toy_det_demo')
-    args = parser.parse_args()
-    work = osp.abspath(args.work_dir)
-    os.makedirs(work, exist_ok=True)
-    stages = Progress(total=2 + 4 * len(args.seeds) + 2)
-    launcher = Launcher(REPO, env=PORTABLE_NUMERICS, report_every=20.0)
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help='every stage on 4 images for 1 epoch, seed 0 (a smoke test)')
+    parser.add_argument(
+        '--work-dir', default=None, help='default: work_dirs/toy_det_demo (--quick: ..._quick)')
+    args = parser.parse_args(argv)
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
+        args.budget_curve = args.budget_curve[:1]
+    args.work_dir = osp.abspath(
+        args.work_dir
+        or osp.join('work_dirs', 'toy_det_demo_quick' if args.quick else 'toy_det_demo'))
+    return args
 
-    stages.step(f'data: {args.train_images} train / {args.val_images} val images '
-                f'({args.source})')
-    data_root = osp.join(work, 'data', args.source)
-    source = [] if args.source == 'shapes' else ['--source', args.source]
-    launcher.run([
-        sys.executable, 'tools/make_toy_data.py', '--task', 'det', *source, '--root', data_root,
-        '--train',
-        str(args.train_images), '--val',
-        str(args.val_images)
-    ], osp.join(work, 'data.log'))
-    data = [
-        f'train_dataloader.dataset.data_root={data_root}/',
-        f'val_dataloader.dataset.data_root={data_root}/',
-        f'test_dataloader.dataset.data_root={data_root}/',
-        f'val_evaluator.ann_file={data_root}/annotations/instances_val.json',
-        f'test_evaluator.ann_file={data_root}/annotations/instances_val.json'
-    ]
-    if args.source != 'shapes':
-        # the configs name the shapes' classes; another source brings its own (as many)
-        with open(osp.join(data_root, 'annotations/instances_train.json')) as ann:
-            classes = ','.join(cat['name'] for cat in json.load(ann)['categories'])
-        data += [
-            f'{split}_dataloader.dataset.metainfo.classes=[{classes}]'
-            for split in ('train', 'val', 'test')
+
+class DetectionDemo:
+    """The demo's stages, sharing the launcher, the data options and the caches.
+
+    Args:
+        args: the parsed command line (:func:`parse_args`).
+    """
+
+    def __init__(self, args) -> None:
+        self.args = args
+        self.work = args.work_dir
+        os.makedirs(self.work, exist_ok=True)
+        runs = len(args.rows) * len(args.seeds) + len(args.budget_curve) * len(args.seeds)
+        self.stages = Progress(total=runs + 3)
+        self.launcher = Launcher(REPO, env=PORTABLE_NUMERICS, report_every=20.0)
+        self.runs = TeacherCache(osp.join(self.work, 'runs'))
+        self.data_root = osp.join(self.work, 'data', args.source)
+        self.data = []
+
+    def make_data(self) -> None:
+        """Generate the data set; set the options that point the configs at it."""
+        args, root = self.args, self.data_root
+        self.stages.step(f'data: {args.train_images} train / {args.val_images} val images '
+                         f'({args.source})')
+        source = [] if args.source == 'shapes' else ['--source', args.source]
+        self.launcher.run([
+            sys.executable, 'tools/make_toy_data.py', '--task', 'det', *source, '--root', root,
+            '--train',
+            str(args.train_images), '--val',
+            str(args.val_images)
+        ], osp.join(self.work, 'data.log'))
+        self.data = [
+            f'train_dataloader.dataset.data_root={root}/',
+            f'val_dataloader.dataset.data_root={root}/',
+            f'test_dataloader.dataset.data_root={root}/',
+            f'val_evaluator.ann_file={root}/annotations/instances_val.json',
+            f'test_evaluator.ann_file={root}/annotations/instances_val.json'
         ]
+        if args.source != 'shapes':
+            # the configs name the shapes' classes; another source brings its own (as many)
+            with open(osp.join(root, 'annotations/instances_train.json')) as ann:
+                classes = ','.join(cat['name'] for cat in json.load(ann)['categories'])
+            self.data += [
+                f'{split}_dataloader.dataset.metainfo.classes=[{classes}]'
+                for split in ('train', 'val', 'test')
+            ]
 
-    teacher_options = train_options(args.teacher_epochs, 0, 1, data)
-    cache = TeacherCache(osp.join(work, 'teachers'))
-    key = teacher_key(resolved_config_text(VIDT, teacher_options), [data_root], PORTABLE_NUMERICS)
-    if cache.get(key):
-        stages.step(f'teacher: cached, {cache.directory(key)}')
-    else:
-        stages.step(f'teacher: ViDT Swin-nano, {args.teacher_epochs} epochs, 1 process')
+    def _key(self, config: str, options, processes: int) -> str:
+        return teacher_key(
+            resolved_config_text(config, options), [self.data_root],
+            dict(PORTABLE_NUMERICS, processes=str(processes)))
 
-    def train_teacher(directory):
-        launcher.train(VIDT, directory, teacher_options)
-        return dict(checkpoint=osp.join(directory, f'epoch_{args.teacher_epochs}.pth'))
+    def teacher(self) -> dict:
+        """The trained teacher (cached), evaluated: its record with ``bbox_mAP``."""
+        args = self.args
+        name, config, _ = TEACHERS[args.teacher]
+        options = train_options(args.teacher_epochs, 0, 1, self.data)
+        cache = TeacherCache(osp.join(self.work, 'teachers'))
+        key = self._key(config, options, 1)
+        if cache.get(key):
+            self.stages.step(f'teacher: cached, {cache.directory(key)}')
+        else:
+            self.stages.step(f'teacher: {name}, {args.teacher_epochs} epochs, 1 process')
 
-    teacher_ckpt = cache.fetch(key, train_teacher)['checkpoint']
-    teacher_dir = cache.directory(key)
+        def train_teacher(directory):
+            self.launcher.train(config, directory, options)
+            checkpoint = osp.join(directory, f'epoch_{args.teacher_epochs}.pth')
+            return dict(
+                checkpoint=checkpoint,
+                bbox_mAP=test(self.launcher, config, checkpoint, directory, self.data))
 
-    runs = {}
-    for seed in args.seeds:
-        for kind, config, extra in (('student', VIDT, ()),
-                                    ('vkd', VKD, (f'model.teacher_ckpt={teacher_ckpt}', ))):
-            title = 'student alone' if kind == 'student' else 'student + V_kD'
-            stages.step(f'{title}, seed {seed}: {args.epochs} epochs, {PROCESSES} processes')
-            run_dir = osp.join(work, f'{kind}_seed{seed}')
-            launcher.train(config, run_dir,
-                           train_options(args.epochs, seed, PROCESSES, (*data, *extra)), PROCESSES)
-            runs[kind, seed] = run_dir
+        return cache.fetch(key, train_teacher)
 
-    evaluated = {}
-    for (kind, seed), run_dir in runs.items():
-        stages.step(f'evaluate {kind}, seed {seed} (tools/test.py, CocoMetric)')
-        checkpoint = osp.join(run_dir, f'epoch_{args.epochs}.pth')
-        if kind == 'vkd':
-            checkpoint = launcher.export_student(checkpoint, osp.join(run_dir, 'student.pth'))
-        predictions = osp.join(run_dir, 'predictions.pkl')
-        evaluated[kind, seed] = test(launcher, VIDT, checkpoint, run_dir, data, predictions)
-    stages.step('evaluate the teacher')
-    teacher_map = test(launcher, VIDT, teacher_ckpt, teacher_dir, data)
+    def student(self, row: str, seed: int, epochs: int, teacher: dict) -> dict:
+        """Train ``row``'s student (cached), export and evaluate it: its record with
+        ``bbox_mAP``, ``predictions`` and ``scalars`` (the training log's scalars.json)."""
+        args = self.args
+        config = row_config(row, args.teacher)
+        extra = () if row == 'student' else (f'model.teacher_ckpt={teacher["checkpoint"]}', )
+        options = train_options(epochs, seed, PROCESSES, (*self.data, *extra))
+        key = self._key(config, options, PROCESSES)
+        state = 'cached' if self.runs.get(key) else f'{PROCESSES} processes'
+        self.stages.step(f'{ROWS[row]}, seed {seed}: {epochs} epochs, {state}')
 
-    results = [
-        (f'teacher (ViDT Swin-nano, {args.teacher_epochs} epochs)', [teacher_map]),
-        ('student alone (ViDT Swin-nano)', [evaluated['student', s] for s in args.seeds]),
-        ('student + V_kD', [evaluated['vkd', s] for s in args.seeds]),
-    ]
-    print(table(results, args))
-    stages.step('figures')
-    seed = args.seeds[0]
-    plot_predictions(
-        osp.join(runs['student', seed], 'predictions.pkl'),
-        osp.join(runs['vkd', seed], 'predictions.pkl'),
-        osp.join(data_root, 'annotations/instances_val.json'),
-        osp.join(work, 'predictions.png'),
-        seed=seed)
-    plot_training_curves(
-        {
-            kind: sorted(glob.glob(osp.join(runs[kind, seed], '*', 'vis_data', 'scalars.json')))[-1]
-            for kind in ('student', 'vkd')
-        },
-        osp.join(work, 'training_curves.png'),
-        seed=seed)
-    print(f'wrote {osp.join(work, "predictions.png")} and '
-          f'{osp.join(work, "training_curves.png")}')
+        def train_student(directory):
+            self.launcher.train(config, directory, options, PROCESSES)
+            checkpoint = osp.join(directory, f'epoch_{epochs}.pth')
+            if row != 'student':
+                checkpoint = self.launcher.export_student(checkpoint,
+                                                          osp.join(directory, 'student.pth'))
+            predictions = osp.join(directory, 'predictions.pkl')
+            return dict(
+                checkpoint=checkpoint,
+                bbox_mAP=test(self.launcher, VIDT, checkpoint, directory, self.data, predictions),
+                predictions=predictions,
+                scalars=sorted(glob.glob(osp.join(directory, '*', 'vis_data', 'scalars.json')))[-1])
+
+        return self.runs.fetch(key, train_student)
+
+    def figures(self, records: dict) -> None:
+        """The first seed's predictions and training curves, student alone against V_kD."""
+        seed = self.args.seeds[0]
+        student, vkd = records['student', seed], records['vkd', seed]
+        plot_predictions(
+            student['predictions'],
+            vkd['predictions'],
+            osp.join(self.data_root, 'annotations/instances_val.json'),
+            osp.join(self.work, 'predictions.png'),
+            seed=seed)
+        plot_training_curves(
+            dict(student=student['scalars'], vkd=vkd['scalars']),
+            osp.join(self.work, 'training_curves.png'),
+            seed=seed)
+        print(f'wrote {osp.join(self.work, "predictions.png")} and '
+              f'{osp.join(self.work, "training_curves.png")}')
+
+    def run(self) -> None:
+        args = self.args
+        self.make_data()
+        teacher = self.teacher()
+        if args.budget_curve:
+            curve = {
+                epochs:
+                [self.student('student', s, epochs, teacher)['bbox_mAP'] for s in args.seeds]
+                for epochs in args.budget_curve
+            }
+            print(budget_table(curve, args))
+            out = osp.join(self.work, 'budget_curve.png')
+            plot_budget_curve(
+                curve, out, f'ViDT Swin-nano alone, toy detection ({args.source}), '
+                f'seeds {args.seeds}')
+            print(f'wrote {out}')
+        records = {
+            (row, s): self.student(row, s, args.epochs, teacher)
+            for s in args.seeds
+            for row in args.rows
+        }
+        self.stages.step('table')
+        teacher_name = f'teacher ({TEACHERS[args.teacher][0]}, {args.teacher_epochs} epochs)'
+        print(
+            table([(teacher_name, [teacher['bbox_mAP']])] +
+                  [(ROWS[row], [records[row, s]['bbox_mAP'] for s in args.seeds])
+                   for row in args.rows], args))
+        if 'student' in args.rows and 'vkd' in args.rows:
+            self.figures(records)
+
+
+def main(argv=None):
+    DetectionDemo(parse_args(argv)).run()
 
 
 if __name__ == '__main__':

@@ -1,5 +1,5 @@
 """The toy detection demo's figures (tools/toy_det_demo.py): two students' predictions side by
-side, and training curves.
+side, training curves, and bbox mAP against the training budget.
 
 Inputs are what the tools write: ``tools/test.py --out`` prediction dumps (a list of data-sample
 dicts with ``img_path``, ``img_id`` and ``pred_instances``), COCO annotations, and MMEngine's
@@ -16,7 +16,7 @@ matplotlib.use('Agg')
 import matplotlib.patches as patches
 import matplotlib.pyplot as plt
 
-__all__ = ['plot_predictions', 'plot_training_curves', 'read_scalars']
+__all__ = ['plot_budget_curve', 'plot_predictions', 'plot_training_curves', 'read_scalars']
 
 DETECTION_LOSSES = ('loss_cls', 'loss_bbox', 'loss_iou')
 
@@ -149,4 +149,30 @@ def plot_training_curves(scalars_files: Dict[str, str], out_file: str, seed: int
     figure.suptitle(f'Training curves, seed {seed}', fontsize=9)
     figure.tight_layout()
     figure.savefig(out_file, dpi=100)
+    plt.close(figure)
+
+
+def plot_budget_curve(results: Dict[int, List[float]], out_file: str, title: str) -> None:
+    """bbox mAP against the training budget: the mean over seeds, each seed a dot.
+
+    Args:
+        results (dict): epochs -> the bbox mAP of every seed trained for that many epochs.
+        out_file (str): the PNG to write.
+        title (str): the figure's title (model, data, seeds).
+    """
+    epochs = sorted(results)
+    figure, axis = plt.subplots(figsize=(5, 3.5))
+    axis.plot(
+        epochs, [sum(results[e]) / len(results[e]) for e in epochs],
+        marker='o',
+        label='mean over seeds')
+    for epoch in epochs:
+        axis.scatter([epoch] * len(results[epoch]), results[epoch], color='grey', s=12)
+    axis.set_xlabel('training epochs (cosine schedule to each budget)')
+    axis.set_ylabel('bbox mAP (val)')
+    axis.set_xticks(epochs)
+    axis.set_title(title, fontsize=8)
+    axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(out_file, dpi=110)
     plt.close(figure)
