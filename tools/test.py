@@ -9,7 +9,8 @@ from mmengine.config import DictAction
 from mmengine.evaluator import DumpResults
 from mmengine.runner import Runner
 
-from vkd_mm.utils import TRUST_CHECKPOINTS_KEY, load_run_config, use_checkpoint_policy
+from vkd_mm.utils import (TRUST_CHECKPOINTS_KEY, load_run_config, use_checkpoint_policy,
+                          use_onednn_setting)
 
 
 def parse_args():
@@ -40,6 +41,7 @@ def main():
     cfg.load_from = args.checkpoint
     # weights_only=True unless the config trusts checkpoints (README: Reliability)
     use_checkpoint_policy(trust=cfg.get(TRUST_CHECKPOINTS_KEY, False))
+    use_onednn_setting()  # VKD_MM_ONEDNN=0: oneDNN off (vkd_mm.utils.numerics)
 
     runner = Runner.from_cfg(cfg)
     if args.out is not None:

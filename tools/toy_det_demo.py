@@ -21,15 +21,17 @@ The teacher and every trained run are cached under ``<work-dir>/teachers/<key>``
 files, the vkd_mm code, the process count and the numerics environment (docs/experiments.md):
 a second call reuses them, and an interrupted call resumes at the first run not finished.
 
-Every child process runs with one thread and with the CPU kernels pinned to AVX2 code paths
-(MKL's conditional numerical reproducibility, ATen's and oneDNN's ISA caps), and each run is
-seeded with ``randomness.deterministic=True``: the figures are the same on every run of this
-machine kind; see docs/demo.md for what is and is not guaranteed across machines.
+Every child process runs with one thread, each run seeded with ``randomness.deterministic=True``,
+and the CPU kernels chosen by ``--numerics``: ``avx2`` (default) pins MKL, ATen and oneDNN to AVX2
+code paths, and the figures repeat on every run of one machine kind; ``portable`` uses MKL's
+vendor-independent code path and switches oneDNN off (about 1.8x slower), for figures meant to
+repeat across x86 processors with AVX2. docs/demo.md says what was checked where.
 
 Usage: python tools/toy_det_demo.py [--seeds 0 1] [--epochs 4] [--teacher-epochs 12]
                                     [--teacher swin-nano|swin-tiny]
                                     [--rows student token-matching vkd]
-                                    [--budget-curve 4 8 16] [--quick]
+                                    [--budget-curve 4 8 16] [--numerics avx2|portable]
+                                    [--quick]
                                     [--source shapes|fashion-mnist] [--work-dir ...]
 """
 import argparse
@@ -42,6 +44,7 @@ import sys
 from vkd_mm.experiments import (Launcher, Progress, TeacherCache, markdown_header, markdown_row,
                                 mean_spread, project_root, resolved_config_text, teacher_key)
 from vkd_mm.experiments.det_figures import plot_budget_curve, plot_predictions, plot_training_curves
+from vkd_mm.utils import PORTABLE_CPU_NUMERICS
 
 REPO = project_root()
 CONFIGS = osp.join(REPO, 'configs/toy')
@@ -60,15 +63,24 @@ ROWS = {
 GLOBAL_BATCH = 4
 PROCESSES = 2
 QUICK = dict(train_images=4, val_images=4, epochs=1, teacher_epochs=1, seeds=[0])
-# One thread per process and AVX2 code paths in MKL, ATen and oneDNN: the kernels, and so the
-# rounding, do not depend on the processor's vector width or core count.
-PORTABLE_NUMERICS = dict(
-    OMP_NUM_THREADS='1',
-    MKL_NUM_THREADS='1',
-    MKL_CBWR='AVX2',
-    ATEN_CPU_CAPABILITY='avx2',
-    ONEDNN_MAX_CPU_ISA='AVX2',
-    PYTHONHASHSEED='0')
+# --numerics -> the environment of every child process. 'avx2': one thread per process and
+# AVX2 code paths in MKL, ATen and oneDNN, so the rounding does not depend on the vector width
+# or core count, but MKL and oneDNN still choose kernels by vendor and cache sizes: figures
+# repeat on one machine kind. 'portable': MKL's vendor-independent code path and oneDNN off
+# (vkd_mm.utils.numerics), about 1.8x slower: no kernel choice left to the processor beyond
+# AVX2, for figures meant to repeat across x86 processors (docs/demo.md says what was checked).
+NUMERICS = {
+    'avx2':
+    dict(
+        OMP_NUM_THREADS='1',
+        MKL_NUM_THREADS='1',
+        MKL_CBWR='AVX2',
+        ATEN_CPU_CAPABILITY='avx2',
+        ONEDNN_MAX_CPU_ISA='AVX2',
+        PYTHONHASHSEED='0'),
+    'portable':
+    PORTABLE_CPU_NUMERICS,
+}
 
 
 def row_config(row: str, teacher: str) -> str:
@@ -148,6 +160,12 @@ def parse_args(argv=None):
         default=[],
         metavar='EPOCHS',
         help='also train the student alone for each of these budgets, every seed')
+    parser.add_argument(
+        '--numerics',
+        choices=list(NUMERICS),
+        default='avx2',
+        help='avx2: figures repeat on one machine kind; portable: no processor-chosen '
+        'kernels beyond AVX2 (about 1.8x slower); see docs/demo.md')
     parser.add_argument('--train-images', type=int, default=200)
     parser.add_argument('--val-images', type=int, default=200)
     parser.add_argument(
@@ -185,7 +203,8 @@ class DetectionDemo:
         os.makedirs(self.work, exist_ok=True)
         runs = len(args.rows) * len(args.seeds) + len(args.budget_curve) * len(args.seeds)
         self.stages = Progress(total=runs + 3)
-        self.launcher = Launcher(REPO, env=PORTABLE_NUMERICS, report_every=20.0)
+        self.numerics = NUMERICS[args.numerics]
+        self.launcher = Launcher(REPO, env=self.numerics, report_every=20.0)
         self.runs = TeacherCache(osp.join(self.work, 'runs'))
         self.data_root = osp.join(self.work, 'data', args.source)
         self.data = []
@@ -221,7 +240,7 @@ class DetectionDemo:
     def _key(self, config: str, options, processes: int) -> str:
         return teacher_key(
             resolved_config_text(config, options), [self.data_root],
-            dict(PORTABLE_NUMERICS, processes=str(processes)))
+            dict(self.numerics, processes=str(processes)))
 
     def teacher(self) -> dict:
         """The trained teacher (cached), evaluated: its record with ``bbox_mAP``."""

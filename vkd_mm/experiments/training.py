@@ -7,7 +7,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from vkd_mm.engine import enable_exact_resume, enable_fault_tolerance, resolve_resume
-from vkd_mm.utils import TRUST_CHECKPOINTS_KEY, use_checkpoint_policy
+from vkd_mm.utils import TRUST_CHECKPOINTS_KEY, use_checkpoint_policy, use_onednn_setting
 
 __all__ = ['prepare_training', 'build_runner', 'train_in_process']
 
@@ -19,9 +19,11 @@ def prepare_training(cfg: Config,
 
     Installs the checkpoint policy (``weights_only`` loading unless ``trust``, default the
     config's ``trust_checkpoints``), resolves ``resume`` (``--resume``: None, ``'auto'`` or a
-    path; a restarted run resumes by itself), and enables exact resume and fault tolerance
-    (docs/reliability.md). Changes ``cfg`` in place.
+    path; a restarted run resumes by itself), enables exact resume and fault tolerance
+    (docs/reliability.md), and switches oneDNN off under ``VKD_MM_ONEDNN=0``
+    (:mod:`vkd_mm.utils.numerics`). Changes ``cfg`` in place.
     """
+    use_onednn_setting()
     use_checkpoint_policy(trust=cfg.get(TRUST_CHECKPOINTS_KEY, False) if trust is None else trust)
     resolve_resume(cfg, resume)
     enable_exact_resume(cfg)

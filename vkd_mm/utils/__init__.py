@@ -7,6 +7,7 @@ from .checkpoint_cli import (add_trust_checkpoint_argument, checkpoint_tool_pars
                              load_tool_checkpoint)
 from .config import load_config, load_run_config
 from .launch import distributed_backend, prepare_distributed
+from .numerics import ONEDNN_VARIABLE, PORTABLE_CPU_NUMERICS, use_onednn_setting
 from .optional import host_installed
 
 __all__ = [
@@ -16,5 +17,5 @@ __all__ = [
     'add_trust_checkpoint_argument', 'extract_state_dict', 'load_state_dict_checked',
     'load_checkpoint_checked', 'prepare_distributed', 'distributed_backend', 'load_config',
     'load_run_config', 'host_installed', 'ATOMIC_BACKEND', 'AtomicLocalBackend', 'DiskFullError',
-    'atomic_write'
+    'atomic_write', 'ONEDNN_VARIABLE', 'PORTABLE_CPU_NUMERICS', 'use_onednn_setting'
 ]
