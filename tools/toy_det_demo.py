@@ -41,8 +41,9 @@ import os
 import os.path as osp
 import sys
 
-from vkd_mm.experiments import (Launcher, Progress, TeacherCache, markdown_header, markdown_row,
-                                mean_spread, project_root, resolved_config_text, teacher_key)
+from vkd_mm.experiments import (Launcher, Progress, TeacherCache, command_line, git_commit, machine,
+                                markdown_header, markdown_row, mean_spread, project_root,
+                                resolved_config_text, teacher_key)
 from vkd_mm.experiments.det_figures import plot_budget_curve, plot_predictions, plot_training_curves
 from vkd_mm.utils import PORTABLE_CPU_NUMERICS
 
@@ -319,8 +320,11 @@ class DetectionDemo:
             print(budget_table(curve, args))
             out = osp.join(self.work, 'budget_curve.png')
             plot_budget_curve(
-                curve, out, f'ViDT Swin-nano alone, toy detection ({args.source}), '
-                f'seeds {args.seeds}')
+                curve,
+                out,
+                f'ViDT Swin-nano alone, toy detection ({args.source}), seeds {args.seeds}',
+                teacher=(f'teacher {TEACHERS[args.teacher][0]}, {args.teacher_epochs} epochs',
+                         teacher['bbox_mAP']))
             print(f'wrote {out}')
         records = {
             (row, s): self.student(row, s, args.epochs, teacher)
@@ -333,6 +337,7 @@ class DetectionDemo:
             table([(teacher_name, [teacher['bbox_mAP']])] +
                   [(ROWS[row], [records[row, s]['bbox_mAP'] for s in args.seeds])
                    for row in args.rows], args))
+        print(f'command: {command_line()}\ncommit: {git_commit(REPO)}\nmachine: {machine()}')
         if 'student' in args.rows and 'vkd' in args.rows:
             self.figures(records)
 

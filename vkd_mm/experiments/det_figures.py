@@ -8,7 +8,7 @@ dicts with ``img_path``, ``img_id`` and ``pred_instances``), COCO annotations, a
 import json
 import pickle
 from collections import defaultdict
-from typing import Dict, List
+from typing import Dict, List, Optional, Tuple
 
 import matplotlib
 
@@ -152,13 +152,17 @@ def plot_training_curves(scalars_files: Dict[str, str], out_file: str, seed: int
     plt.close(figure)
 
 
-def plot_budget_curve(results: Dict[int, List[float]], out_file: str, title: str) -> None:
+def plot_budget_curve(results: Dict[int, List[float]],
+                      out_file: str,
+                      title: str,
+                      teacher: Optional[Tuple[str, float]] = None) -> None:
     """bbox mAP against the training budget: the mean over seeds, each seed a dot.
 
     Args:
         results (dict): epochs -> the bbox mAP of every seed trained for that many epochs.
         out_file (str): the PNG to write.
         title (str): the figure's title (model, data, seeds).
+        teacher (tuple, optional): (name, bbox mAP) of the teacher, drawn as a level line.
     """
     epochs = sorted(results)
     figure, axis = plt.subplots(figsize=(5, 3.5))
@@ -168,6 +172,8 @@ def plot_budget_curve(results: Dict[int, List[float]], out_file: str, title: str
         label='mean over seeds')
     for epoch in epochs:
         axis.scatter([epoch] * len(results[epoch]), results[epoch], color='grey', s=12)
+    if teacher is not None:
+        axis.axhline(teacher[1], color='black', linestyle='--', linewidth=0.8, label=teacher[0])
     axis.set_xlabel('training epochs (cosine schedule to each budget)')
     axis.set_ylabel('bbox mAP (val)')
     axis.set_xticks(epochs)
