@@ -2,8 +2,8 @@
 
 1. Generate the toy detection set (tools/make_toy_data.py --task det): drawn shapes by default,
    or real Fashion-MNIST items composed into scenes with ``--source fashion-mnist``.
-2. Train the teacher (tools/train.py): a ViDT Swin-nano with a long schedule by default, or the
-   larger ViDT Swin-tiny with ``--teacher swin-tiny``.
+2. Train the teacher (tools/dist_train.sh, 2 processes): a ViDT Swin-nano with a long schedule
+   by default, or the larger ViDT Swin-tiny with ``--teacher swin-tiny``.
 3. With ``--budget-curve E1 E2 ...``, train the ViDT Swin-nano student alone for each of those
    budgets and print its bbox mAP against the budget (and a PNG): the curve to choose
    ``--epochs`` from, a budget at which the student alone has stopped improving.
@@ -112,8 +112,8 @@ def table(results, args) -> str:
     seeds = ', '.join(str(s) for s in args.seeds)
     lines = [
         f'\nToy detection ({args.source}), {args.val_images} val images, COCO bbox mAP. '
-        f'Students: {args.epochs} epochs, seeds {seeds}, 2 processes; teacher: '
-        f'{args.teacher_epochs} epochs, seed 0.',
+        f'Students: {args.epochs} epochs, seeds {seeds}; teacher: {args.teacher_epochs} epochs, '
+        f'seed 0; every run on {PROCESSES} processes.',
         markdown_header(['model', *(f'seed {s}' for s in args.seeds), 'mean', 'std'])
     ]
     for name, values in results:
@@ -247,16 +247,17 @@ class DetectionDemo:
         """The trained teacher (cached), evaluated: its record with ``bbox_mAP``."""
         args = self.args
         name, config, _ = TEACHERS[args.teacher]
-        options = train_options(args.teacher_epochs, 0, 1, self.data)
+        options = train_options(args.teacher_epochs, 0, PROCESSES, self.data)
         cache = TeacherCache(osp.join(self.work, 'teachers'))
-        key = self._key(config, options, 1)
+        key = self._key(config, options, PROCESSES)
         if cache.get(key):
             self.stages.step(f'teacher: cached, {cache.directory(key)}')
         else:
-            self.stages.step(f'teacher: {name}, {args.teacher_epochs} epochs, 1 process')
+            self.stages.step(
+                f'teacher: {name}, {args.teacher_epochs} epochs, {PROCESSES} processes')
 
         def train_teacher(directory):
-            self.launcher.train(config, directory, options)
+            self.launcher.train(config, directory, options, PROCESSES)
             checkpoint = osp.join(directory, f'epoch_{args.teacher_epochs}.pth')
             return dict(
                 checkpoint=checkpoint,
