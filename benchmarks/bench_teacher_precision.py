@@ -36,7 +36,7 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 
-from vkd_mm.experiments import cpu_name, git_commit
+from vkd_mm.experiments import git_commit, machine
 from vkd_mm.experiments.timing import interleaved_medians
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -195,12 +195,6 @@ def bench_vidt_steps(size: int, rounds: int, dtypes: Sequence[str], device: torc
         print(f'- teacher {dtype}: V_kD step / (plain step + teacher forward) = {pairs:.3f}')
 
 
-def machine(device: torch.device) -> str:
-    if device.type == 'cuda':
-        return torch.cuda.get_device_name(device)
-    return f'{cpu_name()}, {torch.get_num_threads()} threads'
-
-
 def main(argv: List[str] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cpu')
@@ -215,7 +209,7 @@ def main(argv: List[str] = None) -> None:
     parser.add_argument('--dtypes', nargs='+', default=['bf16'], choices=['bf16', 'fp16'])
     args = parser.parse_args(argv)
     device = torch.device(args.device)
-    print(f'torch {torch.__version__}, {machine(device)}, commit {git_commit(REPO)}, '
+    print(f'{machine()}, commit {git_commit(REPO)}, '
           f'median of {args.rounds} interleaved rounds')
     torch.manual_seed(0)
     if {'teacher', 'deit'} & set(args.parts):
