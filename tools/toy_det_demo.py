@@ -238,10 +238,11 @@ class DetectionDemo:
                 for split in ('train', 'val', 'test')
             ]
 
-    def _key(self, config: str, options, processes: int) -> str:
+    def _key(self, config: str, options) -> str:
+        """The cache key of a run of ``config`` with ``options`` on :data:`PROCESSES` processes."""
         return teacher_key(
             resolved_config_text(config, options), [self.data_root],
-            dict(self.numerics, processes=str(processes)))
+            dict(self.numerics, processes=str(PROCESSES)))
 
     def teacher(self) -> dict:
         """The trained teacher (cached), evaluated: its record with ``bbox_mAP``."""
@@ -249,7 +250,7 @@ class DetectionDemo:
         name, config, _ = TEACHERS[args.teacher]
         options = train_options(args.teacher_epochs, 0, PROCESSES, self.data)
         cache = TeacherCache(osp.join(self.work, 'teachers'))
-        key = self._key(config, options, PROCESSES)
+        key = self._key(config, options)
         if cache.get(key):
             self.stages.step(f'teacher: cached, {cache.directory(key)}')
         else:
@@ -272,7 +273,7 @@ class DetectionDemo:
         config = row_config(row, args.teacher)
         extra = () if row == 'student' else (f'model.teacher_ckpt={teacher["checkpoint"]}', )
         options = train_options(epochs, seed, PROCESSES, (*self.data, *extra))
-        key = self._key(config, options, PROCESSES)
+        key = self._key(config, options)
         state = 'cached' if self.runs.get(key) else f'{PROCESSES} processes'
         self.stages.step(f'{ROWS[row]}, seed {seed}: {epochs} epochs, {state}')
 
