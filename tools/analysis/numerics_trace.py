@@ -7,6 +7,12 @@ the way: the loaded batch, each module's forward output, the loss terms, and eve
 parameter after each optimiser step. ``compare`` reads two such files and prints the first tensor
 that differs (and how much), then a count of the differing ones per kind.
 
+An OUT ending in ``.json`` stores a digest instead of the tensors: per tensor its shape, dtype,
+a SHA-256 of its bytes, its sum and its largest magnitude (about 140 bytes a tensor, whatever its
+size). A digest is small enough to keep beside the results or send from another machine;
+``compare`` reads either form on either side and, where one side is a digest, names the first
+tensor that differs and how far its sum and largest magnitude moved.
+
 Run ``record`` under the settings to compare, one process each, since the CPU kernels are
 chosen from environment variables read when torch starts::
 
@@ -24,6 +30,8 @@ Usage:
     python tools/analysis/numerics_trace.py compare A B [--show 10]
 """
 import argparse
+import hashlib
+import json
 import os
 import tempfile
 from collections import Counter
@@ -127,12 +135,42 @@ def record(args) -> None:
         runner.train()
     except _TraceDone:
         pass
-    torch.save(dict(settings=kernel_settings(), entries=hook.entries), args.out)
+    if args.out.endswith('.json'):
+        entries = [[kind, name, *digest(tensor)] for kind, name, tensor in hook.entries]
+        with open(args.out, 'w') as out:
+            json.dump(dict(settings=kernel_settings(), entries=entries), out)
+    else:
+        torch.save(dict(settings=kernel_settings(), entries=hook.entries), args.out)
     print(f'{len(hook.entries)} tensors of {args.iters} iteration(s) -> {args.out}')
 
 
-def difference(a: torch.Tensor, b: torch.Tensor) -> str:
-    """'' when bitwise equal, else how they differ."""
+def digest(tensor: torch.Tensor) -> list:
+    """[shape, dtype, SHA-256 of the bytes (its first 16 hex digits), sum, largest magnitude] of
+    a tensor; the last two are None for an empty one. Equal digests mean bitwise-equal tensors
+    (to a chance of 2^-64)."""
+    raw = tensor.contiguous().reshape(-1).view(torch.uint8)
+    sha = hashlib.sha256(raw.numpy().tobytes()).hexdigest()[:16]
+    wide = tensor.double()
+    stats = [wide.sum().item(), wide.abs().max().item()] if tensor.numel() else [None, None]
+    return [list(tensor.shape), str(tensor.dtype).replace('torch.', ''), sha, *stats]
+
+
+def load_trace(path: str) -> dict:
+    """A trace as {'settings', 'entries'}: entries (kind, name, tensor) from a full file,
+    (kind, name, digest) from a ``.json`` digest."""
+    if path.endswith('.json'):
+        with open(path) as file:
+            trace = json.load(file)
+        trace['entries'] = [(kind, name, rest) for kind, name, *rest in trace['entries']]
+        return trace
+    return torch.load(path)
+
+
+def difference(a, b) -> str:
+    """'' when bitwise equal, else how they differ; a and b are tensors or digests."""
+    if isinstance(a, list) or isinstance(b, list):
+        as_digest = [d if isinstance(d, list) else digest(d) for d in (a, b)]
+        return digest_difference(*as_digest)
     if a.shape != b.shape or a.dtype != b.dtype:
         return f'shape/dtype {tuple(a.shape)} {a.dtype} vs {tuple(b.shape)} {b.dtype}'
     if torch.equal(a, b) or (a.is_floating_point() and torch.equal(a.isnan(), b.isnan())
@@ -146,8 +184,21 @@ def difference(a: torch.Tensor, b: torch.Tensor) -> str:
             f'{int((diff > 0).sum())} of {a.numel()} elements differ')
 
 
+def digest_difference(a: list, b: list) -> str:
+    """'' when two digests are equal, else what they tell of the difference."""
+    (shape_a, dtype_a, sha_a, sum_a, max_a), (shape_b, dtype_b, sha_b, sum_b, max_b) = a, b
+    if shape_a != shape_b or dtype_a != dtype_b:
+        return f'shape/dtype {tuple(shape_a)} {dtype_a} vs {tuple(shape_b)} {dtype_b}'
+    if sha_a == sha_b:
+        return ''
+    if sum_a is None:
+        return 'bytes differ'
+    return (f'bytes differ; sum {sum_a:.9e} vs {sum_b:.9e} (diff {abs(sum_a - sum_b):.3e}), '
+            f'largest |value| {max_a:.9e} vs {max_b:.9e}')
+
+
 def compare(args) -> None:
-    first, second = torch.load(args.a), torch.load(args.b)
+    first, second = load_trace(args.a), load_trace(args.b)
     keys = sorted(set(first['settings']) | set(second['settings']))
     print(f'{"setting":24} {"A":36} B')
     for key in keys:
@@ -178,13 +229,13 @@ def parse_args(argv=None):
     commands = parser.add_subparsers(dest='command', required=True)
     rec = commands.add_parser('record', help='trace a run')
     rec.add_argument('config')
-    rec.add_argument('out')
+    rec.add_argument('out', help='OUT.json: a digest (hashes and sums); else the tensors')
     rec.add_argument('--iters', type=int, default=1)
     rec.add_argument('--work-dir', default=None)
     rec.add_argument('--cfg-options', nargs='+', action=DictAction)
     cmp = commands.add_parser('compare', help='the first tensor where two traces differ')
-    cmp.add_argument('a')
-    cmp.add_argument('b')
+    cmp.add_argument('a', help='a trace or a .json digest')
+    cmp.add_argument('b', help='a trace or a .json digest')
     cmp.add_argument('--show', type=int, default=10, help='differences printed in order')
     return parser.parse_args(argv)
 
