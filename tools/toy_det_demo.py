@@ -26,12 +26,16 @@ and the CPU kernels chosen by ``--numerics``: ``avx2`` (default) pins MKL, ATen 
 code paths, and the figures repeat on every run of one machine kind; ``portable`` uses MKL's
 vendor-independent code path and switches oneDNN off (about 1.8x slower), for figures meant to
 repeat across x86 processors with AVX2. docs/demo.md says what was checked where.
+``--check-numerics`` trains nothing: it traces the teacher's first training iteration (one
+process, the global batch) as a digest (tools/analysis/numerics_trace.py) and compares it with the
+digests kept under docs/results/numerics from other machines: bitwise equal, or the first tensor
+that differs.
 
 Usage: python tools/toy_det_demo.py [--seeds 0 1] [--epochs 4] [--teacher-epochs 12]
                                     [--teacher swin-nano|swin-tiny]
                                     [--rows student token-matching vkd]
                                     [--budget-curve 4 8 16] [--numerics avx2|portable]
-                                    [--quick]
+                                    [--check-numerics [--numerics-records DIR]] [--quick]
                                     [--source shapes|fashion-mnist] [--work-dir ...]
 """
 import argparse
@@ -49,6 +53,7 @@ from vkd_mm.utils import PORTABLE_CPU_NUMERICS
 
 REPO = project_root()
 CONFIGS = osp.join(REPO, 'configs/toy')
+NUMERICS_RECORDS = osp.join(REPO, 'docs/results/numerics')
 VIDT = osp.join(CONFIGS, 'vidt_swin-nano_toy-coco.py')
 # --teacher -> (name in the table, teacher config, config suffix of its distillation configs)
 TEACHERS = {
@@ -167,6 +172,15 @@ def parse_args(argv=None):
         default='avx2',
         help='avx2: figures repeat on one machine kind; portable: no processor-chosen '
         'kernels beyond AVX2 (about 1.8x slower); see docs/demo.md')
+    parser.add_argument(
+        '--check-numerics',
+        action='store_true',
+        help="train nothing: compare the teacher's first iteration here with the digests of "
+        'other machines (--numerics-records)')
+    parser.add_argument(
+        '--numerics-records',
+        default=NUMERICS_RECORDS,
+        help='the digests --check-numerics compares with (default: docs/results/numerics)')
     parser.add_argument('--train-images', type=int, default=200)
     parser.add_argument('--val-images', type=int, default=200)
     parser.add_argument(
@@ -203,7 +217,7 @@ class DetectionDemo:
         self.work = args.work_dir
         os.makedirs(self.work, exist_ok=True)
         runs = len(args.rows) * len(args.seeds) + len(args.budget_curve) * len(args.seeds)
-        self.stages = Progress(total=runs + 3)
+        self.stages = Progress(total=2 if args.check_numerics else runs + 3)
         self.numerics = NUMERICS[args.numerics]
         self.launcher = Launcher(REPO, env=self.numerics, report_every=20.0)
         self.runs = TeacherCache(osp.join(self.work, 'runs'))
@@ -309,9 +323,40 @@ class DetectionDemo:
         print(f'wrote {osp.join(self.work, "predictions.png")} and '
               f'{osp.join(self.work, "training_curves.png")}')
 
+    def check_numerics(self) -> None:
+        """Trace the teacher's first training iteration on one process (the global batch, seed
+        0, this ``--numerics``) into a digest and compare it with every digest of the same
+        settings under ``--numerics-records``, named
+        ``vidt_<teacher>_<source>-<train images>_<teacher epochs>e_<numerics>_<machine>.json``:
+        bitwise equal means this machine computes what that machine computed."""
+        args = self.args
+        _, config, _ = TEACHERS[args.teacher]
+        stem = (f'vidt_{args.teacher}_{args.source}-{args.train_images}_'
+                f'{args.teacher_epochs}e_{args.numerics}')
+        self.stages.step(f'numerics: first iteration of the teacher, 1 process, {stem}')
+        digest = osp.join(self.work, 'numerics', f'{stem}_this-machine.json')
+        self.launcher.run([
+            sys.executable, 'tools/analysis/numerics_trace.py', 'record', config, digest,
+            '--cfg-options', *train_options(args.teacher_epochs, 0, 1, self.data)
+        ], osp.join(self.work, 'numerics', 'record.log'))
+        records = sorted(glob.glob(osp.join(args.numerics_records, f'{stem}_*.json')))
+        if not records:
+            print(f'no digest {stem}_*.json in {args.numerics_records} to compare with')
+        for record in records:
+            text = self.launcher.run(
+                [sys.executable, 'tools/analysis/numerics_trace.py', 'compare', record, digest],
+                osp.join(self.work, 'numerics', 'compare.log'))
+            verdict = next(line for line in text.splitlines()
+                           if line.startswith(('bitwise equal', 'first difference')))
+            print(f'{osp.basename(record)}: {verdict}')
+        print(f'this machine: {machine()}\nwrote {digest}')
+
     def run(self) -> None:
         args = self.args
         self.make_data()
+        if args.check_numerics:
+            self.check_numerics()
+            return
         teacher = self.teacher()
         if args.budget_curve:
             curve = {
