@@ -346,8 +346,10 @@ class DetectionDemo:
             text = self.launcher.run(
                 [sys.executable, 'tools/analysis/numerics_trace.py', 'compare', record, digest],
                 osp.join(self.work, 'numerics', 'compare.log'))
-            verdict = next(line for line in text.splitlines()
-                           if line.startswith(('bitwise equal', 'first difference')))
+            lines = text.splitlines()
+            verdict = next((line for line in lines
+                            if line.startswith(('bitwise equal', 'first difference', 'only in'))),
+                           lines[-1])
             print(f'{osp.basename(record)}: {verdict}')
         print(f'this machine: {machine()}\nwrote {digest}')
 
