@@ -2,20 +2,13 @@
 tensor that differs."""
 import json
 import math
-import subprocess
-import sys
 
-from .conftest import REPO_ROOT, TOY_STUDENT_CONFIG
+from .conftest import TOY_STUDENT_CONFIG
+from .test_analysis_tools import run_tool
 
 
 def run_trace(*args: str) -> str:
-    result = subprocess.run([sys.executable, 'tools/analysis/numerics_trace.py', *args],
-                            cwd=REPO_ROOT,
-                            capture_output=True,
-                            text=True,
-                            timeout=600)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
-    return result.stdout
+    return run_tool('numerics_trace.py', *args)
 
 
 def test_digest_compares_with_the_full_trace(toy_data_root, tmp_path):

@@ -159,35 +159,26 @@ def test_check_numerics_compares_the_first_iteration_with_kept_digests(tmp_path)
     """--check-numerics traces the teacher's first iteration into a digest and compares it with
     the digests of the same settings it is given: a second call on the same machine is bitwise
     equal to the first."""
-    command = [sys.executable, 'tools/toy_det_demo.py', '--quick', '--check-numerics']
-    first = subprocess.run(
-        command +
-        ['--work-dir',
-         str(tmp_path / 'first'), '--numerics-records',
-         str(tmp_path / 'records')],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600)
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+
+    def check(work_dir: str) -> str:
+        command = [
+            sys.executable, 'tools/toy_det_demo.py', '--quick', '--check-numerics', '--work-dir',
+            str(tmp_path / work_dir), '--numerics-records',
+            str(tmp_path / 'records')
+        ]
+        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        return result.stdout
+
+    first = check('first')
     stem = 'vidt_swin-nano_shapes-4_1e_avx2'
-    assert f'no digest {stem}_*.json in {tmp_path / "records"}' in first.stdout
+    assert f'no digest {stem}_*.json in {tmp_path / "records"}' in first
     digest = tmp_path / 'first' / 'numerics' / f'{stem}_this-machine.json'
     trace = json.loads(digest.read_text())
     assert trace['settings']['MKL_CBWR'] == 'AVX2' and trace['settings']['torch_threads'] == '1'
     (tmp_path / 'records').mkdir()
     (tmp_path / 'records' / f'{stem}_first-call.json').write_text(digest.read_text())
 
-    second = subprocess.run(
-        command +
-        ['--work-dir',
-         str(tmp_path / 'second'), '--numerics-records',
-         str(tmp_path / 'records')],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600)
-    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
-    assert (f'{stem}_first-call.json: bitwise equal: all {len(trace["entries"])} tensors'
-            in second.stdout)
-    assert 'teacher:' not in second.stdout  # nothing trained
+    second = check('second')
+    assert f'{stem}_first-call.json: bitwise equal: all {len(trace["entries"])} tensors' in second
+    assert 'teacher:' not in second  # nothing trained
