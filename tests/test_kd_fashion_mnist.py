@@ -175,6 +175,23 @@ def test_benchmark_quick(tmp_path):
     assert osp.isfile(tmp_path / 'fashion_mnist_accuracy.png')
 
 
+@needs_real_data
+@pytest.mark.parametrize('script', ['kd_fashion_mnist.py', 'kd_budget_sweep.py'])
+def test_report_without_a_stored_teacher_trains_nothing(tmp_path, script):
+    """--report on a work dir without the teacher stops with the fix instead of training one."""
+    result = subprocess.run(
+        [sys.executable, f'benchmarks/{script}', '--report', '--work-dir',
+         str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300)
+    assert result.returncode != 0
+    assert '--report trains nothing, and no teacher' in result.stderr
+    assert 'without --report' in result.stderr
+    assert not glob.glob(str(tmp_path / 'teachers' / '*' / '*.pth'))
+
+
 def test_budget_sweep_pairs_gains_by_seed():
     """The sweep's gain is method minus baseline at the same seed; unpaired seeds are left out."""
     sweep = runpy.run_path(osp.join(REPO_ROOT, 'benchmarks/kd_budget_sweep.py'))

@@ -29,6 +29,11 @@ def prepare_teacher(args, data: List[str]) -> dict:
         config, args, '', 0, args.teacher_epochs, train_size=args.teacher_train_size)
     cache = TeacherCache(osp.join(args.work_dir, 'teachers'))
     key = teacher_key(probe.pretty_text, data)
+    if args.report and cache.get(key) is None:
+        raise SystemExit(
+            f'--report trains nothing, and no teacher of these settings is stored at '
+            f'{cache.directory(key)}: give the --work-dir and the teacher options of the runs to '
+            'report, or run the command without --report to train them')
 
     def train(teacher_dir: str) -> dict:
         print(
