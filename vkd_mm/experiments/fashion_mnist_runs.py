@@ -23,7 +23,8 @@ __all__ = ['prepare_teacher', 'make_cost_matrix', 'run_rows']
 def prepare_teacher(args, data: List[str]) -> dict:
     """The teacher's record (``checkpoint``, ``config``, ``top1``, ``cost_matrix``, ...): from
     the cache under ``args.work_dir/teachers`` when the same config, data files and code trained
-    one, else trained now; WKD-L's costs are made beside it when a row needs them."""
+    one, else trained now (under ``--report`` it stops instead, naming the directory it looked
+    in); WKD-L's costs are made beside it when a row needs them."""
     config = osp.join(config_dir(), TEACHER_CONFIG)
     probe = prepare_config(
         config, args, '', 0, args.teacher_epochs, train_size=args.teacher_train_size)
@@ -31,7 +32,7 @@ def prepare_teacher(args, data: List[str]) -> dict:
     key = teacher_key(probe.pretty_text, data)
     if args.report and cache.get(key) is None:
         raise SystemExit(
-            f'--report trains nothing, and no teacher of these settings is stored at '
+            '--report trains nothing, and no teacher of these settings is stored at '
             f'{cache.directory(key)}: give the --work-dir and the teacher options of the runs to '
             'report, or run the command without --report to train them')
 
