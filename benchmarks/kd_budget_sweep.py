@@ -16,9 +16,13 @@ Usage:
         [--students resnet vit deit] [--seeds 0 1 2] [--teacher-epochs 20]
         [--teacher-train-size 60000] [kd_fashion_mnist.py's other options]
     python benchmarks/kd_budget_sweep.py --quick   # two tiny budgets, a smoke test
+    # the plot and table of stored records (results-*.json of kd_fashion_mnist.py), no training
+    python benchmarks/kd_budget_sweep.py --records 60000x8=A.json 60000x16=B.json --work-dir DIR
 """
 import argparse
+import json
 import math
+import os
 import os.path as osp
 import time
 from typing import Dict, List, Tuple
@@ -33,6 +37,8 @@ from vkd_mm.experiments.fashion_mnist_runs import prepare_teacher, run_rows
 # student -> the methods compared with its baseline (STUDENT_ROWS[student][0])
 METHODS = {'resnet': ('fitnet', 'vkd'), 'vit': ('fitnet', 'vkd'), 'deit': ('deit-vkd', )}
 QUICK_BUDGETS = ('64x1', '128x1')
+# (student, method) -> [(training steps, the per-seed gains at that budget), ...]
+Sweep = Dict[Tuple[str, str], List[Tuple[int, List[float]]]]
 
 
 def parse_budget(text: str) -> Tuple[int, int]:
@@ -65,7 +71,7 @@ def gain_text(gains: List[float]) -> str:
     return mean_std(gains, signed=True) if gains else 'n/a'
 
 
-def plot(sweep: Dict[Tuple[str, str], List[Tuple[int, List[float]]]], path: str) -> None:
+def plot(sweep: Sweep, path: str) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -95,6 +101,51 @@ def plot(sweep: Dict[Tuple[str, str], List[Tuple[int, List[float]]]], path: str)
     plt.close(fig)
 
 
+def parse_record(text: str) -> Tuple[int, int, str]:
+    budget, sep, path = text.partition('=')
+    if not sep or not path:
+        raise argparse.ArgumentTypeError(
+            f'a record is IMAGESxEPOCHS=FILE, e.g. 60000x8=results.json; got {text!r}')
+    return (*parse_budget(budget), path)
+
+
+def sweep_from_records(records: List[Tuple[int, int, str]], students: List[str],
+                       batch: int) -> Sweep:
+    """The paired gains of ``students`` in the stored records, one file per budget
+    (``kd_fashion_mnist.py``'s ``results-*.json``: 'student/row/seed' -> record); a student with
+    no record in any file is left out."""
+    loaded = []
+    for images, epochs, path in records:
+        with open(path) as f:
+            loaded.append((steps(images, epochs, batch), json.load(f)))
+    found = {record['student'] for _, results in loaded for record in results.values()}
+    return {
+        (student, method): [(x, paired_gains(results, student, method)) for x, results in loaded]
+        for student in students if student in found for method in METHODS[student]
+    }
+
+
+def write_sweep(sweep: Sweep, budgets: List[Tuple[int, int]], batch: int, work_dir: str, intro: str,
+                footer: str) -> str:
+    """Write ``budget_sweep.png`` and ``budget_sweep.md`` (the gains per budget) to
+    ``work_dir``; return the markdown text."""
+    lines = [
+        markdown_header(['student', 'method'] +
+                        [f'{steps(i, e, batch)} steps ({i}x{e})' for i, e in budgets])
+    ]
+    for (student, method), points in sweep.items():
+        lines.append(
+            markdown_row([STUDENTS[student][0], ROWS[method]] +
+                         [gain_text(gains) for _, gains in points]))
+    os.makedirs(work_dir, exist_ok=True)
+    png = osp.join(work_dir, 'budget_sweep.png')
+    plot(sweep, png)
+    text = intro + '\n' + '\n'.join(lines) + f'\n\n{footer}plot: {png}\n'
+    with open(osp.join(work_dir, 'budget_sweep.md'), 'w') as f:
+        f.write(text)
+    return text
+
+
 def parse_sweep_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
@@ -103,6 +154,11 @@ def parse_sweep_args(argv=None):
         nargs='+',
         default=[parse_budget(b) for b in ('5000x4', '60000x1', '60000x2', '60000x4', '60000x8')])
     parser.add_argument('--quick', action='store_true', help='two tiny budgets, one seed')
+    parser.add_argument(
+        '--records',
+        type=parse_record,
+        nargs='+',
+        help='IMAGESxEPOCHS=FILE per budget: plot these stored records instead of running')
     args, rest = parser.parse_known_args(argv)
     if args.quick:
         args.budgets = [parse_budget(b) for b in QUICK_BUDGETS]
@@ -113,6 +169,17 @@ def main(argv=None):
     args, rest = parse_sweep_args(argv)
     command = command_line()
     base = parse_args(rest + (['--quick'] if args.quick else []), __doc__.split('\n')[0])
+    batch = base.batch_size or 128
+    if args.records:
+        sweep = sweep_from_records(args.records, base.students, batch)
+        text = write_sweep(
+            sweep, [(i, e) for i, e, _ in args.records], batch, base.work_dir,
+            'Top-1 gain over the baseline, mean +- std over the seeds of the paired difference, '
+            'from stored records:\n' + ''.join(f'- {i}x{e}: {path}\n'
+                                               for i, e, path in args.records),
+            f'command: {command}\n')
+        print('\n' + text, flush=True)
+        return
     if not args.quick and base.teacher_train_size == base.train_size:
         base.teacher_train_size = max(images for images, _ in args.budgets)
     torch.set_num_threads(base.threads)
@@ -122,16 +189,11 @@ def main(argv=None):
     data_hash = files_hash(data)
     start, commit = time.time(), git_commit(project_root())
     teacher = prepare_teacher(base, data)
-    batch = base.batch_size or 128
-    sweep: Dict[Tuple[str, str], List[Tuple[int, List[float]]]] = {
+    sweep: Sweep = {
         (student, method): []
         for student in base.students
         for method in METHODS[student]
     }
-    lines = [
-        markdown_header(['student', 'method'] +
-                        [f'{steps(i, e, batch)} steps ({i}x{e})' for i, e in args.budgets])
-    ]
     # every budget runs the same rows: each student's baseline and the methods compared with it
     base.rows = sorted({method
                         for _, method in sweep}
@@ -143,20 +205,13 @@ def main(argv=None):
         results = run_rows(base, teacher, data_hash, start)
         for (student, method), points in sweep.items():
             points.append((steps(images, epochs, batch), paired_gains(results, student, method)))
-    for (student, method), points in sweep.items():
-        lines.append(
-            markdown_row([STUDENTS[student][0], ROWS[method]] +
-                         [gain_text(gains) for _, gains in points]))
-    png = osp.join(base.work_dir, 'budget_sweep.png')
-    plot(sweep, png)
-    text = (f'Top-1 gain over the baseline, mean +- std over seeds {base.seeds} of the paired '
-            f'difference; teacher top-1 {teacher["top1"]:.2f} ({base.teacher_epochs} epochs on '
-            f'{base.teacher_train_size} images)\n' + '\n'.join(lines) +
-            f'\n\ncommand: {command}\ncommit: {commit} (at the start)\n'
-            f'machine: {machine()}\nduration: {(time.time() - start) / 60:.1f} min '
-            f'(cached runs not retrained)\nplot: {png}\n')
-    with open(osp.join(base.work_dir, 'budget_sweep.md'), 'w') as f:
-        f.write(text)
+    text = write_sweep(
+        sweep, args.budgets, batch, base.work_dir,
+        f'Top-1 gain over the baseline, mean +- std over seeds {base.seeds} of the paired '
+        f'difference; teacher top-1 {teacher["top1"]:.2f} ({base.teacher_epochs} epochs on '
+        f'{base.teacher_train_size} images)',
+        f'command: {command}\ncommit: {commit} (at the start)\nmachine: {machine()}\n'
+        f'duration: {(time.time() - start) / 60:.1f} min (cached runs not retrained)\n')
     print('\n' + text, flush=True)
 
 

@@ -6,6 +6,7 @@ Debian's ``dataset-fashion-mnist`` is not installed.
 import copy
 import glob
 import gzip
+import json
 import os
 import os.path as osp
 import runpy
@@ -209,6 +210,41 @@ def test_budget_sweep_pairs_gains_by_seed():
     assert sweep['gain_text']([1.0, 3.5]) == '+2.25 +- 1.77'
     assert sweep['steps'](60000, 4, 128) == 1876
     assert sweep['parse_budget']('5000x4') == (5000, 4)
+
+
+def test_budget_sweep_plots_stored_records(tmp_path):
+    """--records draws the sweep from stored results files, one per budget, training nothing; a
+    record without '=FILE' is refused with the expected form."""
+    first, second = tmp_path / 'a.json', tmp_path / 'b.json'
+    first.write_text(
+        json.dumps({
+            'vit/student/0': dict(student='vit', row='student', seed=0, top1=50.0),
+            'vit/vkd/0': dict(student='vit', row='vkd', seed=0, top1=53.5),
+            'vit/fitnet/0': dict(student='vit', row='fitnet', seed=0, top1=49.0),
+        }))
+    second.write_text(
+        json.dumps({
+            'vit/student/0': dict(student='vit', row='student', seed=0, top1=80.0),
+            'vit/vkd/0': dict(student='vit', row='vkd', seed=0, top1=81.0),
+        }))
+    script = [sys.executable, 'benchmarks/kd_budget_sweep.py', '--work-dir', str(tmp_path)]
+    result = subprocess.run(
+        script + ['--records', f'256x1={first}', f'256x4={second}'],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = (tmp_path / 'budget_sweep.md').read_text()
+    assert '| 2 steps (256x1) | 8 steps (256x4) |' in table
+    assert '| +3.50 | +1.00 |' in table  # V_kD, one seed
+    assert '| -1.00 | n/a |' in table  # FitNet, not run at the second budget
+    assert 'ResNet' not in table and osp.isfile(tmp_path / 'budget_sweep.png')
+    assert not glob.glob(str(tmp_path / 'teachers' / '*'))
+
+    refused = subprocess.run(
+        script + ['--records', str(first)], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert refused.returncode != 0 and 'IMAGESxEPOCHS=FILE' in refused.stderr
 
 
 def test_side_by_side_invocations_share_runs(tmp_path):
