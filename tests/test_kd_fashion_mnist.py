@@ -63,6 +63,15 @@ def build(**kwargs):
             dict(type='FashionMNISTIdx', pipeline=[dict(type='PackInputs')], **kwargs))
 
 
+def run_benchmark(script: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    """``benchmarks/<script> args`` in a subprocess from the repository root; output captured."""
+    return subprocess.run([sys.executable, f'benchmarks/{script}', *args],
+                          cwd=REPO_ROOT,
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout)
+
+
 def test_read_idx_gzipped_and_plain(tiny_root):
     images = read_idx(osp.join(tiny_root, 'train-images-idx3-ubyte.gz'))
     assert images.shape == (12, 28, 28) and images.dtype == np.uint8
@@ -156,14 +165,8 @@ def test_benchmark_quick(tmp_path):
         'student', 'kd', 'fitnet', 'vkd', 'vkd-nonorm', 'vkd-linear', 'vkd-mlp', 'wkd-l', 'vkd-kd',
         'deit', 'deit-vkd'
     ]
-    result = subprocess.run([
-        sys.executable, 'benchmarks/kd_fashion_mnist.py', '--quick', '--rows', *rows, '--work-dir',
-        str(tmp_path)
-    ],
-                            cwd=REPO_ROOT,
-                            capture_output=True,
-                            text=True,
-                            timeout=900)
+    result = run_benchmark(
+        'kd_fashion_mnist.py', '--quick', '--rows', *rows, '--work-dir', str(tmp_path), timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     for row in ('student alone', 'KD (Hinton', 'FitNet', 'V_kD (orthogonal', 'V_kD without',
@@ -180,13 +183,7 @@ def test_benchmark_quick(tmp_path):
 @pytest.mark.parametrize('script', ['kd_fashion_mnist.py', 'kd_budget_sweep.py'])
 def test_report_without_a_stored_teacher_trains_nothing(tmp_path, script):
     """--report on a work dir without the teacher stops with the fix instead of training one."""
-    result = subprocess.run(
-        [sys.executable, f'benchmarks/{script}', '--report', '--work-dir',
-         str(tmp_path)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300)
+    result = run_benchmark(script, '--report', '--work-dir', str(tmp_path))
     assert result.returncode != 0
     assert '--report trains nothing, and no teacher' in result.stderr
     assert 'without --report' in result.stderr
@@ -227,13 +224,9 @@ def test_budget_sweep_plots_stored_records(tmp_path):
             'vit/student/0': dict(student='vit', row='student', seed=0, top1=80.0),
             'vit/vkd/0': dict(student='vit', row='vkd', seed=0, top1=81.0),
         }))
-    script = [sys.executable, 'benchmarks/kd_budget_sweep.py', '--work-dir', str(tmp_path)]
-    result = subprocess.run(
-        script + ['--records', f'256x1={first}', f'256x4={second}'],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300)
+    work_dir = ['--work-dir', str(tmp_path)]
+    result = run_benchmark('kd_budget_sweep.py', *work_dir, '--records', f'256x1={first}',
+                           f'256x4={second}')
     assert result.returncode == 0, result.stderr[-3000:]
     table = (tmp_path / 'budget_sweep.md').read_text()
     assert '| 2 steps (256x1) | 8 steps (256x4) |' in table
@@ -242,8 +235,7 @@ def test_budget_sweep_plots_stored_records(tmp_path):
     assert 'ResNet' not in table and osp.isfile(tmp_path / 'budget_sweep.png')
     assert not glob.glob(str(tmp_path / 'teachers' / '*'))
 
-    refused = subprocess.run(
-        script + ['--records', str(first)], cwd=REPO_ROOT, capture_output=True, text=True)
+    refused = run_benchmark('kd_budget_sweep.py', *work_dir, '--records', str(first))
     assert refused.returncode != 0 and 'IMAGESxEPOCHS=FILE' in refused.stderr
 
 
